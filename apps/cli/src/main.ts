@@ -1,0 +1,132 @@
+import { Command, Option } from 'commander';
+import { schemas } from '@touchline/config';
+import { loadConfig } from './load-config.ts';
+import { notAvailable } from './commands/not-available.ts';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const parseDate = (value: string): string => {
+  if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new Error(`expected a date YYYY-MM-DD, got "${value}"`);
+  }
+  return value;
+};
+
+/** The `touchline` program: one command per role of the pipeline (SPEC §3). */
+export function createProgram(): Command {
+  const program = new Command('touchline')
+    .description(
+      'Touchline moves MCN calls and CRM deals into Calltouch, and Calltouch leads back to the CRM,\n' +
+        'at the highest rate Calltouch accepts. Configuration comes from the environment and .env.',
+    )
+    .showHelpAfterError()
+    .addHelpText('after', '\nRun `touchline <command> --help` for the options of a command.');
+
+  program
+    .command('worker')
+    .description(
+      'BullMQ workers: batch calls and orders, send them to Calltouch under the shared limiter, retry',
+    )
+    .action(() => {
+      loadConfig(schemas.worker);
+      notAvailable('worker');
+    });
+
+  program
+    .command('mcn-poller')
+    .description(
+      'MCN producer: read the virtual PBX call log every MCN_POLL_INTERVAL_SECONDS and enqueue new calls',
+    )
+    .action(() => {
+      loadConfig(schemas.mcnPoller);
+      notAvailable('mcn-poller');
+    });
+
+  program
+    .command('crm-listener')
+    .description(
+      'CRM webhook service: POST /v1/orders on CRM_LISTENER_PORT, deals durably queued before 202',
+    )
+    .action(() => {
+      loadConfig(schemas.crmListener);
+      notAvailable('crm-listener');
+    });
+
+  program
+    .command('leads')
+    .description(
+      'Leads export: read new Calltouch requests and deliver each to LEADS_WEBHOOK_URL, signed',
+    )
+    .action(() => {
+      loadConfig(schemas.leads);
+      notAvailable('leads');
+    });
+
+  program
+    .command('board')
+    .description(
+      'Bull Board on BOARD_PORT: every queue, parked items, retry (basic auth off loopback)',
+    )
+    .action(() => {
+      loadConfig(schemas.board);
+      notAvailable('board');
+    });
+
+  program
+    .command('all')
+    .description('Every role above in one process: the single-machine deployment')
+    .action(() => {
+      loadConfig(schemas.all);
+      notAvailable('all');
+    });
+
+  program
+    .command('sandbox')
+    .description(
+      'Local stand-ins for the Calltouch and MCN APIs, with real limits and fault injection',
+    )
+    .action(() => {
+      loadConfig(schemas.sandbox);
+      notAvailable('sandbox');
+    });
+
+  program
+    .command('demo')
+    .description('sandbox + all wired together: the whole pipeline on one machine in one command')
+    .action(() => notAvailable('demo'));
+
+  program
+    .command('backfill')
+    .description(
+      'Import a past date range of MCN calls; exits when the range is enqueued, with a summary',
+    )
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (in MCN_TIMEZONE)', parseDate)
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (inclusive)', parseDate)
+    .action(() => {
+      loadConfig(schemas.backfill);
+      notAvailable('backfill');
+    });
+
+  program
+    .command('replay')
+    .description('Move parked or failed items back into the pipeline (all by default)')
+    .addOption(new Option('--flow <flow>', 'only this flow').choices(['calls', 'orders', 'leads']))
+    .action(() => {
+      loadConfig(schemas.base);
+      notAvailable('replay');
+    });
+
+  program
+    .command('status')
+    .description('Queue depths, points left, last poll, oldest pending item')
+    .option('--json', 'print the same as JSON on stdout')
+    .action(() => {
+      loadConfig(schemas.base);
+      notAvailable('status');
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  await createProgram().parseAsync([...argv]);
+}

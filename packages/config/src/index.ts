@@ -1,0 +1,5 @@
+export * from './helpers.ts';
+export * from './parse-config.ts';
+export * from './variables.ts';
+export * from './schemas.ts';
+export { loadEnv } from './load-env.ts';

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { vars } from './variables.ts';
+
+/**
+ * One schema per role. Each takes only the variables that role reads, so a worker never
+ * asks for the CRM secret and the board never asks for Calltouch credentials.
+ */
+
+/**
+ * Cross-variable rules run even when single variables are already invalid, so that one
+ * message lists every problem (zod skips refinements after the first failure by default).
+ */
+const always = { when: () => true };
+
+const base = {
+  REDIS_URL: vars.REDIS_URL,
+  QUEUE_PREFIX: vars.QUEUE_PREFIX,
+  LOG_LEVEL: vars.LOG_LEVEL,
+  METRICS_PORT: vars.METRICS_PORT,
+};
+
+const calltouchShared = {
+  CALLTOUCH_API_URL: vars.CALLTOUCH_API_URL,
+  CALLTOUCH_ATS_URL: vars.CALLTOUCH_ATS_URL,
+  CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+  CALLTOUCH_RATE_LIMIT: vars.CALLTOUCH_RATE_LIMIT,
+  CALLTOUCH_RATE_MARGIN_MS: vars.CALLTOUCH_RATE_MARGIN_MS,
+  CALLTOUCH_EGRESS_ID: vars.CALLTOUCH_EGRESS_ID,
+  CALLTOUCH_POINTS_DAILY_BUDGET: vars.CALLTOUCH_POINTS_DAILY_BUDGET.optional(),
+  CALLTOUCH_POINTS_COST: vars.CALLTOUCH_POINTS_COST,
+  CALLTOUCH_TIMEOUT_MS: vars.CALLTOUCH_TIMEOUT_MS,
+};
+
+const calltouchApiCredentials = {
+  CALLTOUCH_SITE_ID: vars.CALLTOUCH_SITE_ID,
+  CALLTOUCH_API_TOKEN: vars.CALLTOUCH_API_TOKEN,
+};
+
+const mcn = {
+  MCN_API_URL: vars.MCN_API_URL,
+  MCN_API_TOKEN: vars.MCN_API_TOKEN,
+  MCN_ACCOUNT_ID: vars.MCN_ACCOUNT_ID,
+  MCN_VPBX_ID: vars.MCN_VPBX_ID,
+  MCN_TIMEZONE: vars.MCN_TIMEZONE,
+  MCN_POLL_INTERVAL_SECONDS: vars.MCN_POLL_INTERVAL_SECONDS,
+  CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+};
+
+const worker = {
+  ...base,
+  ...calltouchShared,
+  ...calltouchApiCredentials,
+  CALLTOUCH_CALLS_MODE: vars.CALLTOUCH_CALLS_MODE,
+  CALLTOUCH_ATS_CODE: vars.CALLTOUCH_ATS_CODE.optional(),
+  CALLTOUCH_ATS_TOKEN: vars.CALLTOUCH_ATS_TOKEN.optional(),
+  CHUNK_MAX_WAIT_MS: vars.CHUNK_MAX_WAIT_MS,
+};
+
+/** The PBX import modes need the ATS login and token; lead-import does not. */
+const requireAtsCredentials = (
+  cfg: {
+    CALLTOUCH_CALLS_MODE: string;
+    CALLTOUCH_ATS_CODE?: string | undefined;
+    CALLTOUCH_ATS_TOKEN?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void => {
+  if (cfg.CALLTOUCH_CALLS_MODE === 'lead-import') return;
+  for (const key of ['CALLTOUCH_ATS_CODE', 'CALLTOUCH_ATS_TOKEN'] as const) {
+    if (!cfg[key]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `required when CALLTOUCH_CALLS_MODE is ${cfg.CALLTOUCH_CALLS_MODE}`,
+      });
+    }
+  }
+};
+
+const leads = {
+  ...base,
+  ...calltouchShared,
+  ...calltouchApiCredentials,
+  LEADS_WEBHOOK_URL: vars.LEADS_WEBHOOK_URL.optional(),
+  LEADS_WEBHOOK_SECRET: vars.LEADS_WEBHOOK_SECRET.optional(),
+  LEADS_POLL_INTERVAL_SECONDS: vars.LEADS_POLL_INTERVAL_SECONDS,
+};
+
+const requireLeadsSecret = (
+  cfg: { LEADS_WEBHOOK_URL?: string | undefined; LEADS_WEBHOOK_SECRET?: string | undefined },
+  ctx: z.RefinementCtx,
+): void => {
+  if (cfg.LEADS_WEBHOOK_URL && !cfg.LEADS_WEBHOOK_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEADS_WEBHOOK_SECRET'],
+      message: 'required when LEADS_WEBHOOK_URL is set (deliveries are signed with it)',
+    });
+  }
+};
+
+const crmListener = {
+  ...base,
+  CRM_LISTENER_PORT: vars.CRM_LISTENER_PORT,
+  CRM_WEBHOOK_SECRET: vars.CRM_WEBHOOK_SECRET,
+  CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+};
+
+const board = {
+  ...base,
+  BOARD_PORT: vars.BOARD_PORT,
+  BOARD_HOST: vars.BOARD_HOST,
+  BOARD_USERNAME: vars.BOARD_USERNAME.optional(),
+  BOARD_PASSWORD: vars.BOARD_PASSWORD.optional(),
+  BOARD_READ_ONLY: vars.BOARD_READ_ONLY,
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const requireBoardAuth = (
+  cfg: {
+    BOARD_HOST: string;
+    BOARD_USERNAME?: string | undefined;
+    BOARD_PASSWORD?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void => {
+  if (LOOPBACK.has(cfg.BOARD_HOST)) return;
+  for (const key of ['BOARD_USERNAME', 'BOARD_PASSWORD'] as const) {
+    if (!cfg[key]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `required when Bull Board binds to ${cfg.BOARD_HOST} (not loopback)`,
+      });
+    }
+  }
+};
+
+export const schemas = {
+  /** Commands that only read Redis: status, replay. */
+  base: z.object(base),
+  worker: z.object(worker).superRefine(requireAtsCredentials, always),
+  mcnPoller: z.object({ ...base, ...mcn }),
+  backfill: z.object({ ...base, ...mcn }),
+  crmListener: z.object(crmListener),
+  leads: z.object(leads).superRefine(requireLeadsSecret, always),
+  board: z.object(board).superRefine(requireBoardAuth, always),
+  sandbox: z.object({
+    SANDBOX_CALLTOUCH_PORT: vars.SANDBOX_CALLTOUCH_PORT,
+    SANDBOX_MCN_PORT: vars.SANDBOX_MCN_PORT,
+    LOG_LEVEL: vars.LOG_LEVEL,
+    CALLTOUCH_SITE_ID: vars.CALLTOUCH_SITE_ID.prefault('sandbox'),
+    CALLTOUCH_API_TOKEN: vars.CALLTOUCH_API_TOKEN.prefault('sandbox'),
+    CALLTOUCH_ATS_CODE: vars.CALLTOUCH_ATS_CODE.prefault('sandbox'),
+    CALLTOUCH_ATS_TOKEN: vars.CALLTOUCH_ATS_TOKEN.prefault('sandbox'),
+    MCN_API_TOKEN: vars.MCN_API_TOKEN.prefault('sandbox'),
+    MCN_ACCOUNT_ID: vars.MCN_ACCOUNT_ID.prefault('sandbox'),
+    MCN_VPBX_ID: vars.MCN_VPBX_ID.prefault('sandbox'),
+    MCN_TIMEZONE: vars.MCN_TIMEZONE,
+  }),
+  /** Every role in one process (`touchline all`). */
+  all: z
+    .object({ ...worker, ...leads, ...mcn, ...crmListener, ...board })
+    .superRefine((cfg, ctx) => {
+      requireAtsCredentials(cfg, ctx);
+      requireLeadsSecret(cfg, ctx);
+      requireBoardAuth(cfg, ctx);
+    }, always),
+};
+
+export type BaseConfig = z.output<typeof schemas.base>;
+export type WorkerConfig = z.output<typeof schemas.worker>;
+export type McnPollerConfig = z.output<typeof schemas.mcnPoller>;
+export type CrmListenerConfig = z.output<typeof schemas.crmListener>;
+export type LeadsConfig = z.output<typeof schemas.leads>;
+export type BoardConfig = z.output<typeof schemas.board>;
+export type SandboxConfig = z.output<typeof schemas.sandbox>;
+export type AllConfig = z.output<typeof schemas.all>;

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { bool, duration, int, json, oneOf, port, secret, str, timeZone, url } from './helpers.ts';
+
+/** Calltouch endpoints as Touchline names them (metrics labels, points table, limiter). */
+export const CALLTOUCH_ENDPOINTS = [
+  'calls_import',
+  'orders_create',
+  'orders_update',
+  'requests_export',
+] as const;
+export type CalltouchEndpoint = (typeof CALLTOUCH_ENDPOINTS)[number];
+
+export const CALLS_MODES = ['pbx-batch', 'pbx-single', 'lead-import'] as const;
+export type CallsMode = (typeof CALLS_MODES)[number];
+
+interface Variable {
+  readonly schema: z.ZodType;
+  readonly group: string;
+  readonly doc: string;
+  /** The default as it would be written in `.env`; absent = no default. */
+  readonly default?: string;
+  /** Required by the roles that use it (credentials): documented, not defaulted. */
+  readonly required?: boolean;
+  readonly secret?: boolean;
+}
+
+const v = <S extends z.ZodType>(
+  schema: S,
+  meta: Omit<Variable, 'schema'>,
+): { schema: S; meta: Omit<Variable, 'schema'> } => ({
+  // A default stands in for an unset or empty variable and is parsed like a value from the
+  // environment, so documentation and behaviour cannot disagree.
+  schema:
+    meta.default === undefined
+      ? schema
+      : (z.preprocess(
+          (raw) => (typeof raw !== 'string' || raw.trim() === '' ? meta.default : raw),
+          schema,
+        ) as unknown as S),
+  meta,
+});
+
+const pointsCost = z
+  .record(z.string(), z.number().nonnegative())
+  .superRefine((table, ctx) => {
+    for (const key of Object.keys(table)) {
+      if (!(CALLTOUCH_ENDPOINTS as readonly string[]).includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown endpoint "${key}" (known: ${CALLTOUCH_ENDPOINTS.join(', ')})`,
+        });
+      }
+    }
+  })
+  .transform(
+    (table) =>
+      Object.fromEntries(CALLTOUCH_ENDPOINTS.map((e) => [e, table[e] ?? 1])) as Record<
+        CalltouchEndpoint,
+        number
+      >,
+  );
+
+/**
+ * Every environment variable Touchline reads, with its documentation. The single source for
+ * role schemas, `.env.example` and `docs/configuration.md` (a test keeps those two in step).
+ */
+export const VARIABLES = {
+  REDIS_URL: v(url(['redis:', 'rediss:']), {
+    group: 'Redis',
+    default: 'redis://127.0.0.1:6379',
+    doc: 'Redis 7 holding every queue, checkpoint and the shared limiter. Run it with AOF and maxmemory-policy noeviction.',
+  }),
+  QUEUE_PREFIX: v(
+    str().pipe(z.string().regex(/^[\w{}:.-]+$/, 'expected letters, digits, {}, :, . or -')),
+    {
+      group: 'Redis',
+      default: 'touchline',
+      doc: 'Prefix of every Redis key. Use a hash tag such as {touchline} on Redis Cluster.',
+    },
+  ),
+  CALLTOUCH_API_URL: v(url(), {
+    group: 'Calltouch',
+    default: 'https://api.calltouch.ru',
+    doc: 'Calltouch API base URL (orders, requests journal, lead-import calls).',
+  }),
+  CALLTOUCH_ATS_URL: v(url(), {
+    group: 'Calltouch',
+    default: 'https://ats.calltouch.ru',
+    doc: 'Calltouch PBX (ATS) import base URL.',
+  }),
+  CALLTOUCH_SITE_ID: v(str(), {
+    group: 'Calltouch',
+    required: true,
+    doc: 'Calltouch site (cabinet) id: the SiteId header and siteId parameter.',
+  }),
+  CALLTOUCH_API_TOKEN: v(secret(), {
+    group: 'Calltouch',
+    required: true,
+    secret: true,
+    doc: 'Calltouch API token (Access-Token header, clientApiId parameter).',
+  }),
+  CALLTOUCH_ATS_CODE: v(str(), {
+    group: 'Calltouch',
+    required: true,
+    doc: 'PBX login issued by Calltouch for the ATS import (pbx-batch and pbx-single modes).',
+  }),
+  CALLTOUCH_ATS_TOKEN: v(secret(), {
+    group: 'Calltouch',
+    required: true,
+    secret: true,
+    doc: 'Token of the ATS import (the apikey query parameter).',
+  }),
+  CALLTOUCH_TIMEZONE: v(timeZone(), {
+    group: 'Calltouch',
+    default: 'Europe/Moscow',
+    doc: 'Time zone of the Calltouch account: dates sent to Calltouch and the points day.',
+  }),
+  CALLTOUCH_RATE_LIMIT: v(int({ min: 1, max: 100 }), {
+    group: 'Calltouch limits',
+    default: '5',
+    doc: 'Requests per second Calltouch accepts from one egress IP (strict sliding window).',
+  }),
+  CALLTOUCH_RATE_MARGIN_MS: v(int({ min: 0, max: 1000 }), {
+    group: 'Calltouch limits',
+    default: '25',
+    doc: 'Safety margin added to the 1,000 ms window against network jitter. Larger margin, fewer 429s, slightly less throughput.',
+  }),
+  CALLTOUCH_EGRESS_ID: v(
+    str().pipe(z.string().regex(/^[\w.-]+$/, 'expected letters, digits, . or -')),
+    {
+      group: 'Calltouch limits',
+      default: 'default',
+      doc: 'Names the egress IP this process sends from; one shared limiter per egress id.',
+    },
+  ),
+  CALLTOUCH_CALLS_MODE: v(oneOf(CALLS_MODES), {
+    group: 'Calltouch',
+    default: 'pbx-batch',
+    doc: 'How calls are imported: pbx-batch (POST of up to 100), pbx-single (one GET per call) or lead-import (API, custom sources).',
+  }),
+  CALLTOUCH_POINTS_DAILY_BUDGET: v(int({ min: 1 }), {
+    group: 'Calltouch limits',
+    doc: 'Daily API points budget of the project. Unset: points are counted, nothing is paused.',
+  }),
+  CALLTOUCH_POINTS_COST: v(json(pointsCost), {
+    group: 'Calltouch limits',
+    default: '{}',
+    doc: 'Points per successful request, JSON by endpoint (calls_import, orders_create, orders_update, requests_export); missing endpoints cost 1.',
+  }),
+  CALLTOUCH_TIMEOUT_MS: v(duration('ms'), {
+    group: 'Calltouch',
+    default: '30000',
+    doc: 'Timeout of one Calltouch request (ms, or with a unit: 30s).',
+  }),
+  CHUNK_MAX_WAIT_MS: v(duration('ms'), {
+    group: 'Calltouch limits',
+    default: '1000',
+    doc: 'Longest time a partial batch waits for more items before it is sent (ms).',
+  }),
+  MCN_API_URL: v(url(), {
+    group: 'MCN',
+    default: 'https://api.mcn.ru/v2/rest',
+    doc: 'MCN Telecom REST API base URL.',
+  }),
+  MCN_API_TOKEN: v(secret(), {
+    group: 'MCN',
+    required: true,
+    secret: true,
+    doc: 'MCN API token (Authorization: Bearer).',
+  }),
+  MCN_ACCOUNT_ID: v(str(), { group: 'MCN', required: true, doc: 'MCN account id.' }),
+  MCN_VPBX_ID: v(str(), { group: 'MCN', required: true, doc: 'MCN virtual PBX id.' }),
+  MCN_TIMEZONE: v(timeZone(), {
+    group: 'MCN',
+    default: 'Europe/Moscow',
+    doc: 'Time zone of the zone-less times in the MCN call log.',
+  }),
+  MCN_POLL_INTERVAL_SECONDS: v(int({ min: 1, max: 86_400 }), {
+    group: 'MCN',
+    default: '60',
+    doc: 'Seconds between two reads of the MCN call log.',
+  }),
+  CRM_LISTENER_PORT: v(port(), {
+    group: 'CRM',
+    default: '8080',
+    doc: 'Port of the CRM webhook listener (POST /v1/orders).',
+  }),
+  CRM_WEBHOOK_SECRET: v(secret().pipe(z.string().min(16, 'expected at least 16 characters')), {
+    group: 'CRM',
+    required: true,
+    secret: true,
+    doc: 'Shared secret of the CRM webhook: Bearer token or HMAC-SHA256 key of X-Touchline-Signature.',
+  }),
+  LEADS_WEBHOOK_URL: v(url(), {
+    group: 'Leads',
+    doc: 'CRM endpoint that receives each Calltouch lead as a signed POST. Unset: the leads export is off.',
+  }),
+  LEADS_WEBHOOK_SECRET: v(secret(), {
+    group: 'Leads',
+    required: true,
+    secret: true,
+    doc: 'HMAC-SHA256 key of the X-Touchline-Signature header on lead deliveries (required with LEADS_WEBHOOK_URL).',
+  }),
+  LEADS_POLL_INTERVAL_SECONDS: v(int({ min: 10, max: 86_400 }), {
+    group: 'Leads',
+    default: '300',
+    doc: 'Seconds between two reads of the Calltouch requests journal.',
+  }),
+  METRICS_PORT: v(port(), {
+    group: 'Operations',
+    default: '9464',
+    doc: 'Port of GET /metrics and GET /healthz of every long-running role.',
+  }),
+  BOARD_PORT: v(port(), { group: 'Operations', default: '3000', doc: 'Port of Bull Board.' }),
+  BOARD_HOST: v(str(), {
+    group: 'Operations',
+    default: '127.0.0.1',
+    doc: 'Address Bull Board binds to. Anything but loopback requires BOARD_USERNAME and BOARD_PASSWORD.',
+  }),
+  BOARD_USERNAME: v(str(), { group: 'Operations', doc: 'Bull Board basic-auth user.' }),
+  BOARD_PASSWORD: v(secret(), {
+    group: 'Operations',
+    secret: true,
+    doc: 'Bull Board basic-auth password.',
+  }),
+  BOARD_READ_ONLY: v(bool(), {
+    group: 'Operations',
+    default: 'false',
+    doc: 'Bull Board without retry, clean or delete buttons.',
+  }),
+  LOG_LEVEL: v(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
+    group: 'Operations',
+    default: 'info',
+    doc: 'Log level (JSON lines on stdout).',
+  }),
+  SANDBOX_CALLTOUCH_PORT: v(port(), {
+    group: 'Sandbox',
+    default: '18080',
+    doc: 'Port of the Calltouch stand-in (ATS and API paths).',
+  }),
+  SANDBOX_MCN_PORT: v(port(), {
+    group: 'Sandbox',
+    default: '18081',
+    doc: 'Port of the MCN stand-in (paths under /v2/rest).',
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+type Schemas = { [K in VariableName]: (typeof VARIABLES)[K]['schema'] };
+
+/** The zod schema of each variable, for role schemas to pick from. */
+export const vars = Object.fromEntries(
+  Object.entries(VARIABLES).map(([name, entry]) => [name, entry.schema]),
+) as Schemas;
+
+/** Documentation of each variable (for `.env.example` and `docs/configuration.md`). */
+export const variableDocs = Object.entries(VARIABLES).map(([name, entry]) => ({
+  name,
+  ...entry.meta,
+}));

@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The metrics of SPEC §5, in groups. A role creates only the groups of what it does, on a
+ * registry it was handed (never prom-client's global one). Each group is created once per
+ * registry, so `touchline all` can hand the same registry to every component.
+ */
+
+export function createRegistry(defaultLabels: Record<string, string> = {}): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(defaultLabels);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+const memo = <T>(build: (registry: Registry) => T) => {
+  const cache = new WeakMap<Registry, T>();
+  return (registry: Registry): T => {
+    let group = cache.get(registry);
+    if (!group) {
+      group = build(registry);
+      cache.set(registry, group);
+    }
+    return group;
+  };
+};
+
+export const CALLTOUCH_REQUEST_OUTCOMES = [
+  'ok',
+  'rate_limited',
+  'client_error',
+  'server_error',
+  'network_error',
+] as const;
+export type CalltouchRequestOutcome = (typeof CALLTOUCH_REQUEST_OUTCOMES)[number];
+export type CalltouchItemOutcome = 'delivered' | 'rejected' | 'duplicate';
+
+/** Calltouch latencies run from tens of milliseconds to the 30 s timeout. */
+export const CALLTOUCH_DURATION_BUCKETS = [
+  0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 2, 5, 10, 20, 30,
+];
+
+export const calltouchMetrics = memo((registry: Registry) => ({
+  requests: new Counter({
+    name: 'touchline_calltouch_requests_total',
+    help: 'Requests sent to Calltouch, by endpoint and outcome.',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  }),
+  items: new Counter({
+    name: 'touchline_calltouch_items_total',
+    help: 'Items (calls, orders) by final outcome at Calltouch; duplicate = re-sent after an unknown outcome.',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  }),
+  duration: new Histogram({
+    name: 'touchline_calltouch_request_duration_seconds',
+    help: 'Duration of Calltouch requests, from departure to answer.',
+    labelNames: ['endpoint'] as const,
+    buckets: CALLTOUCH_DURATION_BUCKETS,
+    registers: [registry],
+  }),
+  pointsSpent: new Counter({
+    name: 'touchline_calltouch_points_spent_total',
+    help: 'Calltouch API points spent by this process, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  }),
+}));
+
+export const pointsMetrics = memo((registry: Registry) => ({
+  remaining: new Gauge({
+    name: 'touchline_calltouch_points_remaining',
+    help: 'Calltouch API points left today (shared by all processes); absent without a budget.',
+    registers: [registry],
+  }),
+}));
+
+export const mcnMetrics = memo((registry: Registry) => ({
+  calls: new Counter({
+    name: 'touchline_mcn_calls_total',
+    help: 'Calls read from the MCN call log, by outcome.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [registry],
+  }),
+  pollLag: new Gauge({
+    name: 'touchline_mcn_poll_lag_seconds',
+    help: 'Now minus the newest instant of the MCN call log fully read.',
+    registers: [registry],
+  }),
+}));
+
+export const crmMetrics = memo((registry: Registry) => ({
+  orders: new Counter({
+    name: 'touchline_crm_orders_total',
+    help: 'Deals received from the CRM, by outcome (deals, not HTTP requests).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+}));
+
+export const leadsMetrics = memo((registry: Registry) => ({
+  leads: new Counter({
+    name: 'touchline_leads_total',
+    help: 'Calltouch leads delivered to the CRM webhook, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+}));
+
+export type { Registry } from 'prom-client';

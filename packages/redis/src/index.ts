@@ -1,0 +1,3 @@
+export * from './create-redis.ts';
+export * from './eviction-policy.ts';
+export * from './keys.ts';

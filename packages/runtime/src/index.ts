@@ -1,0 +1,3 @@
+export * from './component.ts';
+export * from './ops-server.ts';
+export * from './run-role.ts';
