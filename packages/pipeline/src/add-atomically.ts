@@ -1,0 +1,37 @@
+import { Job, type JobsOptions, type Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+
+export interface NewJob<T> {
+  readonly name: string;
+  readonly data: T;
+  readonly opts: JobsOptions & { jobId: string };
+}
+
+/**
+ * Adds jobs in one MULTI/EXEC transaction: all of them or none. BullMQ's `addBulk` sends a
+ * plain pipeline, which can leave half a body enqueued if the connection drops midway; the
+ * CRM listener promises "202 only when every deal is durably in Redis", so it needs this.
+ * Jobs with an id that already exists are ignored by BullMQ (idempotent re-sends).
+ */
+export async function addJobsAtomically<T>(
+  queue: Queue,
+  jobs: readonly NewJob<T>[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const client = await queue.client;
+  const multi = client.multi();
+  for (const spec of jobs) {
+    const job = new Job(
+      queue,
+      spec.name,
+      spec.data,
+      { ...queue.defaultJobOptions, ...spec.opts },
+      spec.opts.jobId,
+    );
+    await job.addJob(multi as unknown as ChainableCommander as never);
+  }
+  const results = await multi.exec();
+  if (!results) throw new Error('Redis transaction aborted');
+  const failed = results.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+}

@@ -1,0 +1,6 @@
+export * from './queues.ts';
+export * from './add-atomically.ts';
+export * from './outcome.ts';
+export * from './bisect.ts';
+export * from './inflight.ts';
+export * from './batch-consumer.ts';

@@ -1,0 +1,209 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import {
+  TEST_REDIS_URL,
+  deleteKeys,
+  memoryLogger,
+  uniquePrefix,
+  waitFor,
+} from '@touchline/testing';
+import {
+  addJobsAtomically,
+  bisect,
+  createBatchConsumer,
+  createFlowQueue,
+  type BatchConsumer,
+  type BatchItem,
+  type ItemOutcome,
+} from '../src/index.ts';
+
+const prefixes: string[] = [];
+const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+let consumers: BatchConsumer[] = [];
+afterEach(async () => {
+  await Promise.all(consumers.map((c) => c.close()));
+  consumers = [];
+});
+afterAll(async () => {
+  connection.disconnect();
+  for (const p of prefixes) await deleteKeys(TEST_REDIS_URL, p);
+});
+
+const itemSchema = z.object({ n: z.number() });
+type Item = z.output<typeof itemSchema>;
+
+async function setup(count: number) {
+  const prefix = uniquePrefix('batch');
+  prefixes.push(prefix);
+  const queue = createFlowQueue('calls', connection, prefix);
+  await addJobsAtomically(
+    queue,
+    Array.from({ length: count }, (_, i) => ({
+      name: 'call',
+      data: { n: i },
+      opts: { jobId: `c${i}` },
+    })),
+  );
+  return { prefix, queue };
+}
+
+describe('createBatchConsumer', () => {
+  it('packs a backlog into full batches and completes every item once', async () => {
+    const { prefix, queue } = await setup(1000);
+    const sizes: number[] = [];
+    const seen = new Set<number>();
+    const consumer = createBatchConsumer<Item>({
+      flow: 'calls',
+      connection,
+      prefix,
+      logger: memoryLogger().logger,
+      maxBatch: 100,
+      maxWaitMs: 200,
+      schema: itemSchema,
+      async deliver(items) {
+        sizes.push(items.length);
+        for (const i of items) {
+          expect(seen.has(i.data.n)).toBe(false);
+          seen.add(i.data.n);
+        }
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' } as ItemOutcome]));
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(async () => (await queue.getCompletedCount()) === 1000, {
+      message: '1000 completed',
+    });
+    expect(sizes.every((s) => s === 100)).toBe(true);
+    expect(seen.size).toBe(1000);
+    await queue.close();
+  });
+
+  it('sends a partial batch after maxWaitMs when traffic is light', async () => {
+    const { prefix, queue } = await setup(3);
+    const sizes: number[] = [];
+    const consumer = createBatchConsumer<Item>({
+      flow: 'calls',
+      connection,
+      prefix,
+      logger: memoryLogger().logger,
+      maxBatch: 100,
+      maxWaitMs: 300,
+      concurrency: 1,
+      schema: itemSchema,
+      async deliver(items) {
+        sizes.push(items.length);
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' } as ItemOutcome]));
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(async () => (await queue.getCompletedCount()) === 3);
+    expect(sizes).toEqual([3]);
+    await queue.close();
+  });
+
+  it('parks rejected and invalid items with their reason, retries transient ones', async () => {
+    const { prefix, queue } = await setup(10);
+    await queue.add('call', { bogus: true }, { jobId: 'bad-data' });
+    let attempts = 0;
+    const consumer = createBatchConsumer<Item>({
+      flow: 'calls',
+      connection,
+      prefix,
+      logger: memoryLogger().logger,
+      maxBatch: 100,
+      maxWaitMs: 100,
+      concurrency: 1,
+      schema: itemSchema,
+      async deliver(items) {
+        attempts += 1;
+        return new Map(
+          items.map((i): [string, ItemOutcome] => {
+            if (i.data.n === 3) return [i.id, { kind: 'rejected', reason: 'Calltouch: bad phone' }];
+            if (i.data.n === 5 && i.attemptsMade === 0)
+              return [i.id, { kind: 'retry', reason: 'HTTP 503' }];
+            return [i.id, { kind: 'delivered' }];
+          }),
+        );
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(async () => (await queue.getCompletedCount()) === 9, { timeoutMs: 15_000 });
+    const failed = await queue.getFailed();
+    expect(failed.map((j) => [j.id, j.failedReason]).sort()).toEqual([
+      ['bad-data', expect.stringContaining('invalid job data') as string],
+      ['c3', 'Calltouch: bad phone'],
+    ]);
+    // BullMQ counts finished attempts: one failure, then the success.
+    expect((await queue.getJob('c5'))?.attemptsMade).toBe(2);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    await queue.close();
+  });
+
+  it('counts re-delivery after an unknown outcome as a duplicate', async () => {
+    const { prefix, queue } = await setup(5);
+    const observed: [BatchItem<Item>, ItemOutcome][] = [];
+    let first = true;
+    const consumer = createBatchConsumer<Item>({
+      flow: 'calls',
+      connection,
+      prefix,
+      logger: memoryLogger().logger,
+      maxBatch: 100,
+      maxWaitMs: 100,
+      concurrency: 1,
+      schema: itemSchema,
+      async deliver(items, ctx) {
+        await ctx.markSent(items.map((i) => i.id));
+        if (first) {
+          first = false; // the request left, the answer never came (timeout)
+          return new Map(
+            items.map((i) => [i.id, { kind: 'retry', reason: 'timeout' } as ItemOutcome]),
+          );
+        }
+        return new Map(
+          items.map((i) => [
+            i.id,
+            { kind: 'delivered', duplicate: i.maybeDelivered } as ItemOutcome,
+          ]),
+        );
+      },
+      onOutcome: (item, outcome) => observed.push([item, outcome]),
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(async () => (await queue.getCompletedCount()) === 5, { timeoutMs: 15_000 });
+    const delivered = observed.filter(([, o]) => o.kind === 'delivered');
+    expect(delivered).toHaveLength(5);
+    expect(delivered.every(([item]) => item.maybeDelivered)).toBe(true);
+    expect(await connection.hlen(`${prefix}:calls:inflight`)).toBe(0);
+    await queue.close();
+  });
+});
+
+describe('bisect', () => {
+  it('isolates two bad items among 100 with few requests', async () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ id: `i${i}` }));
+    const bad = new Set(['i17', 'i80']);
+    let requests = 0;
+    const outcomes = new Map<string, ItemOutcome>();
+    await bisect(
+      items,
+      async (batch) => {
+        requests += 1;
+        const hit = batch.find((i) => bad.has(i.id));
+        return hit ? { ok: false, kind: 'rejected', reason: `bad ${hit.id}` } : { ok: true };
+      },
+      (item, outcome) => outcomes.set(item.id, outcome),
+    );
+    expect(outcomes.size).toBe(100);
+    expect(outcomes.get('i17')).toEqual({ kind: 'rejected', reason: 'bad i17' });
+    expect(outcomes.get('i80')).toEqual({ kind: 'rejected', reason: 'bad i80' });
+    expect([...outcomes.values()].filter((o) => o.kind === 'delivered')).toHaveLength(98);
+    // About 2·k·log2(n) requests for k bad items among n (here 23), instead of n.
+    expect(requests).toBeLessThanOrEqual(25);
+  });
+});
