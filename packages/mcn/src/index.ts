@@ -1,0 +1,17 @@
+export {
+  mcnCallSchema,
+  callLogPageSchema,
+  parseCallLogItems,
+  describeIssues,
+  type McnCall,
+  type InvalidMcnRecord,
+} from './call-schema.ts';
+export {
+  createMcnClient,
+  MCN_MAX_PAGE_SIZE,
+  type McnClient,
+  type McnClientOptions,
+  type CallLogResult,
+} from './client.ts';
+export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
+export { parseRetryAfter } from './retry-after.ts';
