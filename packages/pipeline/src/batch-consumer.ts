@@ -162,12 +162,13 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     const release = keepLocks(jobs, token);
     let outcomes: Map<string, ItemOutcome>;
     try {
-      outcomes = items.length
-        ? await options.deliver(items, {
-            signal: controller.signal,
-            markSent: (sent) => inflight.mark(sent),
-          })
-        : new Map();
+      outcomes =
+        items.length > 0
+          ? await options.deliver(items, {
+              signal: controller.signal,
+              markSent: (sent) => inflight.mark(sent),
+            })
+          : new Map<string, ItemOutcome>();
     } catch (err) {
       if (controller.signal.aborted) {
         // Shutting down before the request left: hand the items back untouched.

@@ -67,7 +67,7 @@ describe('createBatchConsumer', () => {
           expect(seen.has(i.data.n)).toBe(false);
           seen.add(i.data.n);
         }
-        return new Map(items.map((i) => [i.id, { kind: 'delivered' } as ItemOutcome]));
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
       },
     });
     consumers.push(consumer);
@@ -94,7 +94,7 @@ describe('createBatchConsumer', () => {
       schema: itemSchema,
       async deliver(items) {
         sizes.push(items.length);
-        return new Map(items.map((i) => [i.id, { kind: 'delivered' } as ItemOutcome]));
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
       },
     });
     consumers.push(consumer);
@@ -160,15 +160,10 @@ describe('createBatchConsumer', () => {
         await ctx.markSent(items.map((i) => i.id));
         if (first) {
           first = false; // the request left, the answer never came (timeout)
-          return new Map(
-            items.map((i) => [i.id, { kind: 'retry', reason: 'timeout' } as ItemOutcome]),
-          );
+          return new Map(items.map((i) => [i.id, { kind: 'retry', reason: 'timeout' }]));
         }
         return new Map(
-          items.map((i) => [
-            i.id,
-            { kind: 'delivered', duplicate: i.maybeDelivered } as ItemOutcome,
-          ]),
+          items.map((i) => [i.id, { kind: 'delivered', duplicate: i.maybeDelivered }]),
         );
       },
       onOutcome: (item, outcome) => observed.push([item, outcome]),
