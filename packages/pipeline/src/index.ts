@@ -4,3 +4,5 @@ export * from './outcome.ts';
 export * from './bisect.ts';
 export * from './inflight.ts';
 export * from './batch-consumer.ts';
+export * from './calltouch-gate.ts';
+export * from './send-batch.ts';

@@ -1,0 +1,77 @@
+import { CalltouchError } from '@touchline/calltouch';
+import type { Limiter } from '@touchline/limiter';
+import type { SendResult } from './bisect.ts';
+import type { DeliveryContext } from './batch-consumer.ts';
+import { withDeparture } from './calltouch-gate.ts';
+
+/** Thrown out of a bisection for failures that concern the request, not its items. */
+export class TransientDeliveryError extends Error {
+  override readonly name = 'TransientDeliveryError';
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface SendBatchOptions {
+  readonly limiter: Limiter;
+  /** Longest time one batch keeps waiting out 429s before its items are deferred. */
+  readonly maxRateLimitHoldMs?: number;
+  readonly onRateLimited?: (retryAfterMs: number) => void;
+}
+
+/** Thrown when 429s kept a batch waiting too long: the consumer defers its items (no attempt spent). */
+export class RateLimitedDeliveryError extends Error {
+  override readonly name = 'RateLimitedDeliveryError';
+  constructor(readonly retryAfterMs: number) {
+    super(`Calltouch kept answering 429; deferring for ${retryAfterMs} ms`);
+  }
+}
+
+/**
+ * Sends one request for `items` and classifies the answer for {@link bisect}:
+ * - accepted → ok; rejected (4xx) → rejected with Calltouch's reason (the batch is bisected);
+ * - 429 → the whole fleet pauses for Retry-After and the same request is sent again — a 429
+ *   never costs an item an attempt;
+ * - 5xx, timeouts, network errors, 401 → {@link TransientDeliveryError}: the items are retried
+ *   by BullMQ with exponential backoff.
+ */
+export async function sendBatch<T extends { readonly id: string }>(
+  items: readonly T[],
+  request: (items: readonly T[]) => Promise<unknown>,
+  ctx: DeliveryContext,
+  options: SendBatchOptions,
+): Promise<SendResult> {
+  const holdUntil = Date.now() + (options.maxRateLimitHoldMs ?? 60_000);
+  for (;;) {
+    try {
+      await withDeparture(
+        items.map((i) => i.id),
+        (ids) => ctx.markSent(ids),
+        () => request(items),
+      );
+      return { ok: true };
+    } catch (err) {
+      if (!(err instanceof CalltouchError)) throw err;
+      if (err.code === 'REJECTED' || err.code === 'INVALID_PAYLOAD') {
+        return { ok: false, kind: 'rejected', reason: describeRejection(err) };
+      }
+      if (err.code === 'RATE_LIMITED') {
+        const waitMs = err.retryAfterMs ?? 1_000;
+        options.onRateLimited?.(waitMs);
+        await options.limiter.penalize(waitMs);
+        if (Date.now() + waitMs > holdUntil) throw new RateLimitedDeliveryError(waitMs);
+        continue;
+      }
+      throw new TransientDeliveryError(`${err.code}: ${err.message}`, err);
+    }
+  }
+}
+
+/** The reason an operator reads on a parked item: status and Calltouch's own words. */
+export function describeRejection(err: CalltouchError): string {
+  const body = err.body ? `: ${err.body.slice(0, 500)}` : '';
+  return `Calltouch ${err.endpoint} rejected the request (HTTP ${err.status ?? '—'})${body}`;
+}
