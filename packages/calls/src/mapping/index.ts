@@ -1,0 +1,9 @@
+export { normalizePhone } from './normalize-phone.ts';
+export {
+  toCalltouchCall,
+  MAX_REFERENCE_ID_LENGTH,
+  type CallMapping,
+  type ToCalltouchCallOptions,
+} from './to-calltouch-call.ts';
+export type { CalltouchCallDraft } from './calltouch-call-draft.ts';
+export { parseMcnTime, toWallClock, assertTimeZone, WALL_CLOCK_FORMAT } from './call-time.ts';
