@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * One call as Calltouch's call import takes it (the PBX import document, `calls[]`). The same
+ * shape serves the three wire modes; `customSources` is only meaningful for lead-import.
+ */
+export interface CalltouchCall {
+  /** Unique call id, 1..100 chars. Calltouch never re-imports a referenceId it has seen. */
+  referenceId: string;
+  /** Digits only, e.g. `79991234567`. */
+  clientPhoneNumber: string;
+  /** The number the client called, digits only. */
+  callCenterPhoneNumber: string;
+  /** `yyyy-mm-dd hh:mm:ss` in the Calltouch account's time zone. */
+  callStartTime: string;
+  /** Seconds the client waited before an answer. */
+  waitingTime: number;
+  /** Total seconds including the waiting time. */
+  duration: number;
+  status: 'successful' | 'missed';
+  /** Who answered; at most 50 characters. */
+  manager?: string;
+  /** lead-import only: the source to attribute the call to. */
+  customSources?: CalltouchCustomSources;
+}
+
+export interface CalltouchCustomSources {
+  source: string;
+  medium: string;
+  campaign: string;
+  content?: string;
+  term?: string;
+}
+
+const DIGITS = /^\d{5,20}$/;
+/** `yyyy-mm-dd hh:mm:ss`, checked as a real calendar date below. */
+const CALL_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** Whether `text` is `yyyy-mm-dd hh:mm:ss` naming a real date and time. */
+export function isCallStartTime(text: string): boolean {
+  const m = CALL_TIME.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return (
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    h < 24 &&
+    mi < 60 &&
+    s < 60
+  );
+}
+
+const customSourcesSchema = z.strictObject({
+  source: z.string().min(1),
+  medium: z.string().min(1),
+  campaign: z.string().min(1),
+  content: z.string().exactOptional(),
+  term: z.string().exactOptional(),
+});
+
+/** The documented constraints of one call; outgoing payloads are checked against it. */
+export const calltouchCallSchema = z.strictObject({
+  referenceId: z.string().min(1).max(100),
+  clientPhoneNumber: z.string().regex(DIGITS, 'expected digits only'),
+  callCenterPhoneNumber: z.string().regex(DIGITS, 'expected digits only'),
+  callStartTime: z.string().refine(isCallStartTime, 'expected yyyy-mm-dd hh:mm:ss'),
+  waitingTime: z.int().min(0),
+  duration: z.int().min(0),
+  status: z.enum(['successful', 'missed']),
+  manager: z.string().min(1).max(50).exactOptional(),
+  customSources: customSourcesSchema.exactOptional(),
+}) satisfies z.ZodType<CalltouchCall>;

@@ -1,0 +1,30 @@
+export type { CalltouchEndpoint, CallsMode } from '@touchline/config';
+export { calltouchCallSchema, isCallStartTime } from './call.ts';
+export type { CalltouchCall, CalltouchCustomSources } from './call.ts';
+export {
+  calltouchMatchingSchema,
+  calltouchOrderCreateSchema,
+  calltouchOrderUpdateSchema,
+  isOrderDateTime,
+} from './order.ts';
+export type {
+  CalltouchCustomField,
+  CalltouchMatching,
+  CalltouchOrderCreate,
+  CalltouchOrderUpdate,
+} from './order.ts';
+export { calltouchRequestJournalSchema, calltouchRequestRecordSchema } from './request-record.ts';
+export type { CalltouchRequestRecord } from './request-record.ts';
+export { CalltouchError, isCalltouchError, MAX_ERROR_BODY } from './errors.ts';
+export type { CalltouchErrorCode, CalltouchErrorOptions, RequestOutcome } from './errors.ts';
+export { parseRetryAfter } from './retry-after.ts';
+export { toLogId } from './log-id.ts';
+export { toCalltouchDateTime, toCalltouchExportBound, toCalltouchOrderDateTime } from './dates.ts';
+export { createCalltouchClient, MAX_ITEMS_PER_REQUEST } from './client.ts';
+export type {
+  CalltouchClient,
+  CalltouchClientOptions,
+  RequestEvent,
+  RequestGate,
+} from './client.ts';
+export type { RequestsQuery } from './wire.ts';

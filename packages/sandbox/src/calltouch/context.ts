@@ -1,0 +1,46 @@
+import type { FastifyReply } from 'fastify';
+import type { Journal } from './journal.ts';
+import type { StandInEndpoint, StandInState } from './state.ts';
+import type { ItemIssue } from './validation.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The Calltouch endpoint a route serves; counted, rate-limited, faulted. */
+    endpoint?: StandInEndpoint;
+    /** Admin routes under /__sandbox/: neither counted nor limited. */
+    admin?: boolean;
+  }
+}
+
+export interface StandInCredentials {
+  atsCode: string;
+  atsToken: string;
+  apiToken: string;
+  siteId: string;
+}
+
+/** What the route modules share. */
+export interface StandInContext {
+  credentials: StandInCredentials;
+  state: StandInState;
+  journal: Journal;
+  timeZone: string;
+  /** Ids the import answers with, as the real service returns a queue log id. */
+  nextLogId(): number;
+}
+
+export function unauthorized(reply: FastifyReply, what: string): FastifyReply {
+  return reply.code(401).send({ success: false, message: `unauthorized: ${what}` });
+}
+
+/** 400 naming every bad item: the whole request is refused, nothing of it is kept. */
+export function rejected(
+  reply: FastifyReply,
+  message: string,
+  issues: readonly ItemIssue[],
+): FastifyReply {
+  return reply.code(400).send({ success: false, message, errors: issues });
+}
+
+export const header = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;

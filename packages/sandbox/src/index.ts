@@ -1,0 +1,1 @@
+export * from './calltouch/index.ts';
