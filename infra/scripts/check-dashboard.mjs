@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// Checks the provisioned Grafana dashboard (and the alert rules) against the metrics Touchline
+// actually exports. A panel that queries a misspelled or retired metric shows "No data" forever
+// and nobody notices; this makes it a CI failure instead.
+//
+//   node infra/scripts/check-dashboard.mjs [dashboard.json ...]   default: infra/grafana/dashboards/*.json
+//   node infra/scripts/check-dashboard.mjs --self-test            the checker catches what it should
+//
+// Checks: the JSON parses; it has panels; every panel has a title and gridPos; panel ids are
+// unique; every query panel queries the templated `${datasource}`, which the dashboard defines;
+// every metric name in every PromQL expression (dashboard targets and infra/prometheus/alerts.yml)
+// is a Touchline metric of SPEC §5, a prom-client default metric, `up`, or one of the
+// redis_exporter metrics the stack relies on.
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const infra = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(infra, '..', 'package.json'));
+
+/** SPEC §5, plus the two gauges planned for alerts (oldest pending age, daily budget). */
+const TOUCHLINE_METRICS = {
+  touchline_queue_jobs: 'gauge',
+  touchline_pending_items: 'gauge',
+  touchline_oldest_pending_seconds: 'gauge',
+  touchline_calltouch_requests_total: 'counter',
+  touchline_calltouch_items_total: 'counter',
+  touchline_calltouch_request_duration_seconds: 'histogram',
+  touchline_calltouch_points_spent_total: 'counter',
+  touchline_calltouch_points_remaining: 'gauge',
+  touchline_points_budget: 'gauge',
+  touchline_mcn_calls_total: 'counter',
+  touchline_mcn_poll_lag_seconds: 'gauge',
+  touchline_crm_orders_total: 'counter',
+  touchline_leads_total: 'counter',
+};
+/** Scrape-generated, and the redis_exporter metrics the alerts and the Redis panel use. */
+const OTHER_METRICS = {
+  up: 'gauge',
+  redis_up: 'gauge',
+  redis_memory_used_bytes: 'gauge',
+  redis_memory_max_bytes: 'gauge',
+};
+
+/** prom-client's default metrics, read from prom-client itself so the list cannot go stale. */
+async function promClientDefaults() {
+  try {
+    const { Registry, collectDefaultMetrics } = require('prom-client');
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = await registry.getMetricsAsJSON();
+    return Object.fromEntries(metrics.map((m) => [m.name, String(m.type)]));
+  } catch {
+    console.error('check-dashboard: prom-client not found; run `npm ci` at the repository root');
+    process.exit(2);
+  }
+}
+
+/** Every series name a metric family exposes (histograms and summaries have several). */
+function seriesNames(families) {
+  const names = new Set();
+  for (const [name, type] of Object.entries(families)) {
+    names.add(name);
+    if (type === 'histogram') ['_bucket', '_sum', '_count'].forEach((s) => names.add(name + s));
+    if (type === 'summary') ['_sum', '_count'].forEach((s) => names.add(name + s));
+  }
+  return names;
+}
+
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+  'atan2',
+]);
+
+/** Metric names referenced by a PromQL expression (a lexer's view, enough for our queries). */
+export function metricNames(expr) {
+  const text = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, ' ') // strings
+    .replace(/\{[^}]*\}/g, ' ') // label matchers
+    .replace(/\[[^\]]*\]/g, ' ') // ranges and subqueries
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ') // label lists
+    .replace(/\boffset\s+-?\d+[smhdwy]/g, ' ')
+    .replace(/\$\{?\w+\}?/g, ' ') // Grafana variables
+    .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' '); // numbers
+  const names = new Set();
+  for (const match of text.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
+    const word = match[0];
+    const rest = text.slice(match.index + word.length);
+    if (/^\s*\(/.test(rest)) continue; // a function or an aggregation
+    if (KEYWORDS.has(word.toLowerCase())) continue;
+    names.add(word);
+  }
+  return [...names];
+}
+
+/** Panels, with those nested in collapsed rows. */
+function allPanels(dashboard) {
+  return (dashboard.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
+}
+
+export function checkDashboard(dashboard, known) {
+  const problems = [];
+  const panels = allPanels(dashboard);
+  const queryPanels = panels.filter((p) => p.type !== 'row');
+  if (queryPanels.length === 0) problems.push('the dashboard has no panels');
+  const variables = dashboard.templating?.list ?? [];
+  const dsVariable = variables.find((v) => v.type === 'datasource' && v.name === 'datasource');
+  if (!dsVariable || dsVariable.query !== 'prometheus') {
+    problems.push('no templated Prometheus data source variable named "datasource"');
+  }
+  const ids = new Set();
+  let expressions = 0;
+  for (const panel of panels) {
+    const where = `panel ${panel.id} "${panel.title ?? ''}"`;
+    if (ids.has(panel.id)) problems.push(`${where}: duplicate id`);
+    ids.add(panel.id);
+    if (!panel.title) problems.push(`${where}: no title`);
+    if (!panel.gridPos) problems.push(`${where}: no gridPos`);
+    if (panel.type === 'row') continue;
+    if (!Array.isArray(panel.targets) || panel.targets.length === 0) {
+      problems.push(`${where}: no queries`);
+      continue;
+    }
+    for (const target of panel.targets) {
+      const uid = target.datasource?.uid ?? panel.datasource?.uid;
+      if (uid !== '${datasource}') problems.push(`${where}: data source is not \${datasource}`);
+      if (typeof target.expr !== 'string' || !target.expr.trim()) {
+        problems.push(`${where}: query ${target.refId} has no expression`);
+        continue;
+      }
+      expressions += 1;
+      for (const name of metricNames(target.expr)) {
+        if (!known.has(name)) problems.push(`${where}: unknown metric ${name}`);
+      }
+    }
+  }
+  return { problems, panels: queryPanels.length, expressions };
+}
+
+export function checkAlertRules(rules, known) {
+  const problems = [];
+  let count = 0;
+  for (const group of rules.groups ?? []) {
+    for (const rule of group.rules ?? []) {
+      count += 1;
+      for (const name of metricNames(rule.expr ?? '')) {
+        if (!known.has(name)) problems.push(`alert ${rule.alert}: unknown metric ${name}`);
+      }
+    }
+  }
+  return { problems, count };
+}
+
+function selfTest(known) {
+  const cases = [
+    ['sum by (endpoint) (rate(touchline_calltouch_requests_total{outcome="ok"}[5m]))', []],
+    [
+      'histogram_quantile(0.99, sum by (le) (rate(touchline_calltouch_request_duration_seconds_bucket[$__rate_interval])))',
+      [],
+    ],
+    ['max(touchline_pending_itemz) > 0', ['touchline_pending_itemz']],
+    ['a unless on () b offset 5m', ['a', 'b']],
+    [
+      'touchline_calltouch_duration_seconds_bucket',
+      ['touchline_calltouch_duration_seconds_bucket'],
+    ],
+  ];
+  let failed = 0;
+  for (const [expr, unknownExpected] of cases) {
+    const unknown = metricNames(expr).filter((n) => !known.has(n));
+    if (JSON.stringify(unknown) !== JSON.stringify(unknownExpected)) {
+      console.error(
+        `self-test: ${expr}: unknown ${JSON.stringify(unknown)}, expected ${JSON.stringify(unknownExpected)}`,
+      );
+      failed += 1;
+    }
+  }
+  const bad = {
+    panels: [
+      {
+        id: 1,
+        type: 'timeseries',
+        title: 'x',
+        gridPos: {},
+        targets: [{ refId: 'A', expr: 'nope_total', datasource: { uid: 'prometheus' } }],
+      },
+    ],
+  };
+  const result = checkDashboard(bad, known);
+  if (result.problems.length !== 3) {
+    console.error(`self-test: a bad dashboard gave ${result.problems.length} problems, expected 3`);
+    failed += 1;
+  }
+  if (failed) process.exit(1);
+  console.log(`check-dashboard: self-test passed (${cases.length + 1} cases)`);
+}
+
+const known = seriesNames({
+  ...TOUCHLINE_METRICS,
+  ...OTHER_METRICS,
+  ...(await promClientDefaults()),
+});
+const args = process.argv.slice(2);
+if (args[0] === '--self-test') {
+  selfTest(known);
+  process.exit(0);
+}
+
+const dashboardDir = join(infra, 'grafana/dashboards');
+const files = args.length
+  ? args
+  : readdirSync(dashboardDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dashboardDir, f));
+let problems = [];
+for (const file of files) {
+  let dashboard;
+  try {
+    dashboard = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    problems.push(`${file}: ${error.message}`);
+    continue;
+  }
+  const result = checkDashboard(dashboard, known);
+  problems = problems.concat(result.problems.map((p) => `${file}: ${p}`));
+  console.log(`check-dashboard: ${file}: ${result.panels} panels, ${result.expressions} queries`);
+}
+
+let yaml;
+try {
+  yaml = require('js-yaml');
+} catch {
+  yaml = undefined;
+}
+if (yaml) {
+  const rules = yaml.load(readFileSync(join(infra, 'prometheus/alerts.yml'), 'utf8'));
+  const result = checkAlertRules(rules, known);
+  problems = problems.concat(result.problems);
+  console.log(`check-dashboard: alerts.yml: ${result.count} rules use only known metrics`);
+} else {
+  console.log('check-dashboard: js-yaml not found, alert rule metrics not checked');
+}
+
+if (problems.length) {
+  for (const p of problems) console.error(`check-dashboard: ${p}`);
+  process.exit(1);
+}
+console.log('check-dashboard: OK');
