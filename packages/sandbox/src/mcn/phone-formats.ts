@@ -18,7 +18,12 @@ export function randomSubscriber(random: Random): string {
 
 /** One written form of a national number; JSON numbers included. */
 export function formatSubscriber(random: Random, national: string): string | number {
-  const [a, b, c, d] = [national.slice(0, 3), national.slice(3, 6), national.slice(6, 8), national.slice(8)];
+  const [a, b, c, d] = [
+    national.slice(0, 3),
+    national.slice(3, 6),
+    national.slice(6, 8),
+    national.slice(8),
+  ];
   return random.weighted<() => string | number>([
     [() => `7${national}`, 35],
     [() => Number(`7${national}`), 15],
