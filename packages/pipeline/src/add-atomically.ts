@@ -1,6 +1,9 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 
+/** Further writes to make in the same transaction (e.g. de-duplication marks). */
+export type AlsoInTransaction = (multi: ChainableCommander) => void;
+
 export interface NewJob<T> {
   readonly name: string;
   readonly data: T;
@@ -16,8 +19,9 @@ export interface NewJob<T> {
 export async function addJobsAtomically<T>(
   queue: Queue,
   jobs: readonly NewJob<T>[],
+  also?: AlsoInTransaction,
 ): Promise<void> {
-  if (jobs.length === 0) return;
+  if (jobs.length === 0 && !also) return;
   const client = await queue.client;
   const multi = client.multi();
   for (const spec of jobs) {
@@ -28,8 +32,9 @@ export async function addJobsAtomically<T>(
       { ...queue.defaultJobOptions, ...spec.opts },
       spec.opts.jobId,
     );
-    await job.addJob(multi as unknown as ChainableCommander as never);
+    await job.addJob(multi);
   }
+  also?.(multi as unknown as ChainableCommander);
   const results = await multi.exec();
   if (!results) throw new Error('Redis transaction aborted');
   const failed = results.find(([err]) => err);

@@ -6,3 +6,4 @@ export * from './inflight.ts';
 export * from './batch-consumer.ts';
 export * from './calltouch-gate.ts';
 export * from './send-batch.ts';
+export * from './replay.ts';

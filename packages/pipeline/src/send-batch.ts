@@ -72,6 +72,7 @@ export async function sendBatch<T extends { readonly id: string }>(
 
 /** The reason an operator reads on a parked item: status and Calltouch's own words. */
 export function describeRejection(err: CalltouchError): string {
+  if (err.code === 'INVALID_PAYLOAD') return `not sent, Calltouch would refuse it: ${err.message}`;
   const body = err.body ? `: ${err.body.slice(0, 500)}` : '';
   return `Calltouch ${err.endpoint} rejected the request (HTTP ${err.status ?? '—'})${body}`;
 }

@@ -1,0 +1,80 @@
+import type { CalltouchClient } from '@touchline/calltouch';
+import type { Limiter } from '@touchline/limiter';
+import {
+  RateLimitedDeliveryError,
+  bisect,
+  sendBatch,
+  type BatchItem,
+  type DeliveryContext,
+  type ItemOutcome,
+} from '@touchline/pipeline';
+import {
+  toCalltouchCall,
+  type CalltouchCallDraft,
+  type ToCalltouchCallOptions,
+} from './mapping/index.ts';
+import type { CallJob } from './call-job.ts';
+
+export interface CallsDeliveryOptions {
+  readonly client: CalltouchClient;
+  readonly limiter: Limiter;
+  readonly mapping: ToCalltouchCallOptions;
+  readonly onRateLimited?: (retryAfterMs: number) => void;
+}
+
+interface Sendable {
+  readonly id: string;
+  readonly call: CalltouchCallDraft;
+  readonly item: BatchItem<CallJob>;
+}
+
+/**
+ * The calls flow's `deliver`: maps each MCN record (a record that cannot be mapped is parked
+ * with the reason), imports the rest in one request, and bisects a rejected batch so that the
+ * good calls are delivered and the bad ones parked with Calltouch's answer.
+ */
+export function createCallsDelivery(options: CallsDeliveryOptions) {
+  const { client, limiter, mapping } = options;
+  return async function deliverCalls(
+    items: readonly BatchItem<CallJob>[],
+    ctx: DeliveryContext,
+  ): Promise<Map<string, ItemOutcome>> {
+    const outcomes = new Map<string, ItemOutcome>();
+    const sendable: Sendable[] = [];
+    for (const item of items) {
+      const mapped = toCalltouchCall(item.data.mcn, mapping);
+      if (mapped.kind === 'call') sendable.push({ id: item.id, call: mapped.call, item });
+      else if (mapped.kind === 'skipped')
+        outcomes.set(item.id, { kind: 'rejected', reason: `not imported: ${mapped.reason}` });
+      else
+        outcomes.set(item.id, {
+          kind: 'rejected',
+          reason: `cannot map the MCN call: ${mapped.reason}${mapped.detail ? ` (${mapped.detail})` : ''}`,
+        });
+    }
+    try {
+      await bisect(
+        sendable,
+        (batch) =>
+          sendBatch(batch, (b) => client.importCalls(b.map((s) => s.call)), ctx, {
+            limiter,
+            ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+          }),
+        (s, outcome) =>
+          outcomes.set(
+            s.id,
+            outcome.kind === 'delivered'
+              ? { kind: 'delivered', duplicate: s.item.maybeDelivered }
+              : outcome,
+          ),
+      );
+    } catch (err) {
+      const outcome: ItemOutcome =
+        err instanceof RateLimitedDeliveryError
+          ? { kind: 'deferred', untilMs: Date.now() + err.retryAfterMs, reason: err.message }
+          : { kind: 'retry', reason: (err as Error).message };
+      for (const s of sendable) if (!outcomes.has(s.id)) outcomes.set(s.id, outcome);
+    }
+    return outcomes;
+  };
+}

@@ -1,0 +1,81 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { addJobsAtomically } from '@touchline/pipeline';
+import type { McnCall } from '@touchline/mcn';
+import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
+import { callJobId, type CallJob } from './call-job.ts';
+
+export interface EnqueueSummary {
+  read: number;
+  enqueued: number;
+  duplicate: number;
+  skipped: number;
+  rejected: number;
+  skippedBy: Record<string, number>;
+  rejectedBy: Record<string, number>;
+}
+
+export const emptySummary = (): EnqueueSummary => ({
+  read: 0,
+  enqueued: 0,
+  duplicate: 0,
+  skipped: 0,
+  rejected: 0,
+  skippedBy: {},
+  rejectedBy: {},
+});
+
+/** How long a day's set of seen call ids is kept after the day: bounded, but past any re-read. */
+const SEEN_TTL_SECONDS = 8 * 86_400;
+
+/**
+ * Enqueues the calls of one MCN day that were not seen before. De-duplication by `callid` uses
+ * one Redis set per day (`…:mcn:seen:YYYY-MM-DD`) that expires days after the day is over, so it
+ * survives restarts and does not grow without bound.
+ *
+ * The jobs and the "seen" marks are written in one MULTI/EXEC: a crash leaves either both or
+ * neither, so a call is never marked seen without being queued (lost) nor queued twice (the
+ * job id is the callid, which BullMQ refuses to add twice). Skipped calls (outbound, internal)
+ * are only marked seen and counted; rejected ones (unmappable) are queued like the others and
+ * parked by the worker with their reason, where operators see and can replay them.
+ */
+export async function enqueueCalls(
+  redis: Redis,
+  queue: Queue,
+  seenKey: string,
+  calls: readonly McnCall[],
+  mapping: ToCalltouchCallOptions,
+  summary: EnqueueSummary = emptySummary(),
+): Promise<EnqueueSummary> {
+  summary.read += calls.length;
+  if (calls.length === 0) return summary;
+  const unique = [...new Map(calls.map((c) => [c.callid, c])).values()];
+  summary.duplicate += calls.length - unique.length;
+  const seen = await redis.smismember(seenKey, ...unique.map((c) => c.callid));
+  const fresh = unique.filter((_, i) => seen[i] !== 1);
+  summary.duplicate += unique.length - fresh.length;
+  if (fresh.length === 0) return summary;
+
+  const jobs: { name: string; data: CallJob; opts: { jobId: string } }[] = [];
+  for (const call of fresh) {
+    const mapped = toCalltouchCall(call, mapping);
+    if (mapped.kind === 'skipped') {
+      summary.skipped += 1;
+      summary.skippedBy[mapped.reason] = (summary.skippedBy[mapped.reason] ?? 0) + 1;
+      continue;
+    }
+    if (mapped.kind === 'rejected') {
+      summary.rejected += 1;
+      summary.rejectedBy[mapped.reason] = (summary.rejectedBy[mapped.reason] ?? 0) + 1;
+    } else {
+      summary.enqueued += 1;
+    }
+    jobs.push({ name: 'call', data: { mcn: call }, opts: { jobId: callJobId(call.callid) } });
+  }
+  // Jobs first inside the transaction, then the marks: all in one MULTI.
+  await addJobsAtomically(queue, jobs, (multi) => {
+    multi.sadd(seenKey, ...fresh.map((c) => c.callid));
+    multi.expire(seenKey, SEEN_TTL_SECONDS);
+  });
+  return summary;
+}

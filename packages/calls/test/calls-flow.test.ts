@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createCalltouchClient } from '@touchline/calltouch';
+import { createLimiter } from '@touchline/limiter';
+import { createMcnClient, type McnCall } from '@touchline/mcn';
+import {
+  addJobsAtomically,
+  createBatchConsumer,
+  createCalltouchGate,
+  createFlowQueue,
+  replayParked,
+  type BatchConsumer,
+} from '@touchline/pipeline';
+import {
+  createCalltouchStandIn,
+  createMcnStandIn,
+  type CalltouchStandIn,
+  type McnStandIn,
+} from '@touchline/sandbox';
+import {
+  TEST_REDIS_URL,
+  deleteKeys,
+  memoryLogger,
+  uniquePrefix,
+  waitFor,
+} from '@touchline/testing';
+import {
+  callJobId,
+  callJobSchema,
+  createCallsDelivery,
+  createMcnPoller,
+  toCalltouchCall,
+} from '../src/index.ts';
+
+const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
+const prefix = uniquePrefix('calls-flow');
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const queue = createFlowQueue('calls', redis, prefix);
+let mcn: McnStandIn;
+let calltouch: CalltouchStandIn;
+let consumer: BatchConsumer;
+const { logger } = memoryLogger('warn');
+
+beforeAll(async () => {
+  mcn = await createMcnStandIn({
+    seed: 7,
+    historyDays: 0,
+    callsPerDay: 0,
+    liveCallsPerMinute: 0,
+    malformedShare: 0,
+  });
+  // A fast Calltouch (the limit is raised so the test is quick; the benchmark uses the real one).
+  calltouch = await createCalltouchStandIn({ rateLimit: 50, latencyMs: { min: 1, max: 5 } });
+  const limiter = createLimiter(redis, `${prefix}:limiter`, { limit: 50, marginMs: 20 });
+  const client = createCalltouchClient({
+    apiUrl: calltouch.url,
+    atsUrl: calltouch.url,
+    siteId: 'sandbox',
+    apiToken: 'sandbox',
+    atsCode: 'sandbox',
+    atsToken: 'sandbox',
+    callsMode: 'pbx-batch',
+    timeoutMs: 5_000,
+    gate: createCalltouchGate(limiter),
+  });
+  consumer = createBatchConsumer({
+    flow: 'calls',
+    connection: redis,
+    prefix,
+    logger,
+    maxBatch: 100,
+    maxWaitMs: 200,
+    schema: callJobSchema,
+    deliver: createCallsDelivery({ client, limiter, mapping }),
+  });
+  await consumer.start();
+});
+
+afterAll(async () => {
+  await consumer.close();
+  await queue.close();
+  await Promise.all([mcn.close(), calltouch.close()]);
+  redis.disconnect();
+  await deleteKeys(TEST_REDIS_URL, prefix);
+});
+
+const inbound = (calls: McnCall[]) =>
+  calls.filter((c) => toCalltouchCall(c, mapping).kind === 'call');
+
+describe('calls flow: MCN poller → batching workers → Calltouch', () => {
+  it('delivers every inbound call exactly once with every field mapped', async () => {
+    mcn.addCalls(250);
+    const poller = createMcnPoller({
+      redis,
+      queue,
+      client: createMcnClient({
+        apiUrl: mcn.url,
+        token: 'sandbox',
+        accountId: 'sandbox',
+        vpbxId: 'sandbox',
+      }),
+      prefix,
+      logger,
+      intervalMs: 60_000,
+      mapping,
+    });
+    await poller.pollOnce();
+    await poller.pollOnce(); // a re-read of the same day enqueues nothing new
+    const expected = inbound(mcn.calls());
+    expect(expected.length).toBeGreaterThan(100);
+    await waitFor(() => Object.keys(calltouch.calls()).length === expected.length, {
+      message: `${expected.length} calls at Calltouch`,
+    });
+    const received = calltouch.calls();
+    expect(Object.values(received).every((r) => r.receiveCount === 1)).toBe(true);
+
+    // One answered call, checked field by field against the raw MCN record.
+    const answered = expected.find((c) => String(c.status) === 'ANSWERED' && c.dst_name);
+    expect(answered).toBeDefined();
+    const raw = answered as McnCall & Record<string, unknown>;
+    const got = received[raw.callid]?.call;
+    expect(got).toMatchObject({
+      referenceId: raw.callid,
+      callStartTime: String(raw['date']),
+      waitingTime: Number(raw['waittime']),
+      duration: Number(raw['waittime']) + Number(raw['talktime']),
+      status: 'successful',
+      manager: raw['dst_name'],
+    });
+    expect(got?.clientPhoneNumber).toMatch(/^7\d{10}$/);
+    expect(got?.callCenterPhoneNumber).toMatch(/^7\d{10}$/);
+    expect(calltouch.stats().requests.rateLimited).toBe(0);
+  });
+
+  it('isolates two invalid calls among 100: 98 delivered, 2 parked with reasons, replay works', async () => {
+    const calls = inbound(mcn.addCalls(400, { inboundOnly: true })).slice(0, 100);
+    expect(calls).toHaveLength(100);
+    // Calltouch refuses a manager name longer than 50 characters.
+    const bad = new Set([calls[13]!.callid, calls[71]!.callid]);
+    const jobs = calls.map((c) => ({
+      name: 'call',
+      data: { mcn: bad.has(c.callid) ? { ...c, status: 'ANSWERED', dst_name: 'M'.repeat(60) } : c },
+      opts: { jobId: callJobId(c.callid) },
+    }));
+    await addJobsAtomically(queue, jobs);
+    await waitFor(async () => (await queue.getFailedCount()) === 2, { message: '2 parked' });
+    const received = calltouch.calls();
+    expect(calls.filter((c) => received[c.callid]).length).toBe(98);
+    const parked = await queue.getFailed();
+    expect(new Set(parked.map((j) => j.data.mcn.callid))).toEqual(bad);
+    for (const job of parked) expect(job.failedReason, job.failedReason).toMatch(/manager/);
+
+    // The operator fixes the data (here: the manager name) and replays.
+    for (const job of parked)
+      await job.updateData({ mcn: { ...job.data.mcn, dst_name: 'Reception' } });
+    expect(await replayParked(queue)).toBe(2);
+    await waitFor(() => [...bad].every((id) => calltouch.calls()[id]), {
+      message: 'replayed calls delivered',
+    });
+    expect(await queue.getFailedCount()).toBe(0);
+  });
+
+  it('a 429 storm costs no item an attempt and fails nothing', async () => {
+    const before = calltouch.stats();
+    calltouch.setFaults({ stormMs: 1500 });
+    const calls = inbound(mcn.addCalls(300, { inboundOnly: true }));
+    await addJobsAtomically(
+      queue,
+      calls.map((c) => ({ name: 'call', data: { mcn: c }, opts: { jobId: callJobId(c.callid) } })),
+    );
+    await waitFor(() => calls.every((c) => calltouch.calls()[c.callid]), {
+      message: 'storm survivors delivered',
+    });
+    expect(calltouch.stats().requests.rateLimited).toBeGreaterThan(before.requests.rateLimited);
+    expect(await queue.getFailedCount()).toBe(0);
+    for (const c of calls.slice(0, 20)) {
+      expect((await queue.getJob(callJobId(c.callid)))?.attemptsMade).toBe(1);
+    }
+  });
+});
