@@ -147,12 +147,14 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
     const received = calltouch.calls();
     expect(calls.filter((c) => received[c.callid]).length).toBe(98);
     const parked = await queue.getFailed();
-    expect(new Set(parked.map((j) => j.data.mcn.callid))).toEqual(bad);
+    expect(new Set(parked.map((j) => callJobSchema.parse(j.data).mcn.callid))).toEqual(bad);
     for (const job of parked) expect(job.failedReason, job.failedReason).toMatch(/manager/);
 
     // The operator fixes the data (here: the manager name) and replays.
     for (const job of parked)
-      await job.updateData({ mcn: { ...job.data.mcn, dst_name: 'Reception' } });
+      await job.updateData({
+        mcn: { ...callJobSchema.parse(job.data).mcn, dst_name: 'Reception' },
+      });
     expect(await replayParked(queue)).toBe(2);
     await waitFor(() => [...bad].every((id) => calltouch.calls()[id]), {
       message: 'replayed calls delivered',
