@@ -84,9 +84,10 @@ export function createProgram(): Command {
     .description(
       'Local stand-ins for the Calltouch and MCN APIs, with real limits and fault injection',
     )
-    .action(() => {
-      loadConfig(schemas.sandbox);
-      notAvailable('sandbox');
+    .action(async () => {
+      const config = loadConfig(schemas.sandbox);
+      const { runSandbox } = await import('./commands/sandbox.ts');
+      await runSandbox(config);
     });
 
   program

@@ -11,7 +11,7 @@ describe('fault injection', () => {
       rateLimit: 10_000,
       faults: { errorShare: 0.5, errorStatus: 502 },
     });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     const statuses: number[] = [];
     for (let i = 0; i < 200; i++) statuses.push((await t.importCalls([call(i)])).status);
     const errors = statuses.filter((s) => s === 502).length;
@@ -26,7 +26,7 @@ describe('fault injection', () => {
 
   it('hangs requests until the client gives up; close() still returns', async () => {
     const t = await startStandIn({ rateLimit: 10_000 });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     t.standIn.setFaults({ hangShare: 1 });
     await expect(
       fetch(
@@ -47,7 +47,7 @@ describe('fault injection', () => {
 
   it('refuses an invalid admin body', async () => {
     const t = await startStandIn();
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     expect((await t.admin('/faults', { errorShare: 2 })).status).toBe(400);
     expect((await t.admin('/faults', { nonsense: true })).status).toBe(400);
     expect((await t.admin('/requests', { count: 0 })).status).toBe(400);
@@ -60,7 +60,7 @@ describe('requests journal', () => {
 
   it('is seeded with realistic records and filtered by one continuous range (Moscow time)', async () => {
     const t = await startStandIn({ historyDays: 0, rateLimit: 10_000 });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     // 2026-11-20 23:30 and 2026-11-21 00:30 Moscow, plus one at 2026-11-21 23:59:59.
     t.standIn.addRequests(1, Date.parse('2026-11-20T20:30:00Z'));
     t.standIn.addRequests(1, Date.parse('2026-11-20T21:30:00Z'));
@@ -94,7 +94,7 @@ describe('requests journal', () => {
 
   it('grows live and by the admin call', async () => {
     const t = await startStandIn({ liveRequestsPerMinute: 1200 });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     const seeded = t.standIn.stats().journal.requests;
     expect(seeded).toBe(7 * 40);
     await waitFor(() => t.standIn.stats().journal.requests >= seeded + 3, {

@@ -33,7 +33,7 @@ export async function startStandIn(options: CalltouchStandInOptions = {}) {
       ),
     exportRequests: (query: Record<string, string>) =>
       fetch(
-        `${standIn.url}/calls-service/RestAPI/requests?${new URLSearchParams({ clientApiId: apiToken, siteId, ...query })}`,
+        `${standIn.url}/calls-service/RestAPI/requests?${String(new URLSearchParams({ clientApiId: apiToken, siteId, ...query }))}`,
       ),
     admin: (path: string, body?: unknown) =>
       body === undefined

@@ -22,7 +22,7 @@ describe('Calltouch stand-in rate limit', () => {
 
   it('10 concurrent requests: exactly 5 accepted, 5 × 429 with Retry-After: 1', async () => {
     const t = await startStandIn();
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => t.importCalls([call(i)])),
     );
@@ -42,7 +42,7 @@ describe('Calltouch stand-in rate limit', () => {
 
   it('30 requests spaced 210 ms apart: no 429', async () => {
     const t = await startStandIn({ latencyMs: { min: 20, max: 60 } });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     const statuses: number[] = [];
     const pending: Promise<void>[] = [];
     // Spacing is the subject of this test: send on a fixed 210 ms cadence, not after answers.
@@ -63,7 +63,7 @@ describe('Calltouch stand-in rate limit', () => {
 
   it('a 429 storm refuses everything until it ends or is cleared', async () => {
     const t = await startStandIn({ rateLimit: 1000 });
-    close = t.standIn.close;
+    close = () => t.standIn.close();
     expect((await t.admin('/faults', { stormMs: 60_000, stormRetryAfterSeconds: 3 })).status).toBe(
       200,
     );

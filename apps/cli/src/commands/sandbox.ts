@@ -1,0 +1,86 @@
+import type { SandboxConfig } from '@touchline/config';
+import { createLogger } from '@touchline/logger';
+import { runRole, type Component } from '@touchline/runtime';
+import { createSandbox, type Sandbox } from '@touchline/sandbox';
+
+/** The sandbox's own defaults: credentials with this value are safe to print. */
+const SANDBOX_DEFAULT = 'sandbox';
+const CREDENTIALS = new Set([
+  'CALLTOUCH_SITE_ID',
+  'CALLTOUCH_API_TOKEN',
+  'CALLTOUCH_ATS_CODE',
+  'CALLTOUCH_ATS_TOKEN',
+  'MCN_API_TOKEN',
+  'MCN_ACCOUNT_ID',
+  'MCN_VPBX_ID',
+]);
+
+/**
+ * What an operator needs to point Touchline at the sandbox, ready to paste into `.env`.
+ * Credentials the operator set themselves are not echoed: they may be real ones.
+ */
+export function renderSandboxBanner(sandbox: Pick<Sandbox, 'calltouch' | 'mcn' | 'env'>): string {
+  const lines = [
+    'Touchline sandbox is running (Ctrl+C to stop).',
+    `  Calltouch stand-in (ATS and API paths): ${sandbox.calltouch.url}`,
+    `  Calltouch admin:                        ${sandbox.calltouch.adminUrl}  (stats, calls, orders, faults, requests, reset)`,
+    `  MCN stand-in:                           ${sandbox.mcn.url}`,
+    '',
+    'Point Touchline at it with:',
+  ];
+  for (const [name, value] of Object.entries(sandbox.env)) {
+    if (CREDENTIALS.has(name) && value !== SANDBOX_DEFAULT) {
+      lines.push(`# ${name}: as set in your environment (not shown)`);
+    } else {
+      lines.push(`${name}=${value}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `touchline sandbox`: the Calltouch and MCN stand-ins on SANDBOX_CALLTOUCH_PORT and
+ * SANDBOX_MCN_PORT (loopback), accepting the credentials Touchline reads, until SIGINT/SIGTERM.
+ */
+export async function runSandbox(config: SandboxConfig): Promise<void> {
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    name: 'sandbox',
+    // The default `sandbox` is no secret, and scrubbing it would blank the role name.
+    secrets: [config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN, config.MCN_API_TOKEN].filter(
+      (value) => value !== SANDBOX_DEFAULT,
+    ),
+  });
+  let sandbox: Sandbox | undefined;
+  const component: Component = {
+    name: 'sandbox',
+    async start() {
+      sandbox ??= await createSandbox({
+        calltouch: {
+          port: config.SANDBOX_CALLTOUCH_PORT,
+          siteId: config.CALLTOUCH_SITE_ID,
+          apiToken: config.CALLTOUCH_API_TOKEN,
+          atsCode: config.CALLTOUCH_ATS_CODE,
+          atsToken: config.CALLTOUCH_ATS_TOKEN,
+          // A trickle of new leads so the leads export has something to find.
+          liveRequestsPerMinute: 2,
+        },
+        mcn: {
+          port: config.SANDBOX_MCN_PORT,
+          token: config.MCN_API_TOKEN,
+          accountId: config.MCN_ACCOUNT_ID,
+          vpbxId: config.MCN_VPBX_ID,
+          timeZone: config.MCN_TIMEZONE,
+        },
+      });
+      process.stdout.write(renderSandboxBanner(sandbox));
+    },
+    async close() {
+      await sandbox?.close();
+    },
+  };
+  const role = await runRole({ name: 'sandbox', logger, components: [component] });
+  await role.done;
+  logger.flush();
+  process.exitCode = 0;
+}
