@@ -1,0 +1,2 @@
+export { startCrmListener } from './start-crm-listener.ts';
+export type { RunningCrmListener, StartCrmListenerOptions } from './start-crm-listener.ts';

@@ -1,0 +1,155 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+
+/** Most deals in one webhook body (SPEC §1 orders). */
+export const MAX_DEALS_PER_BODY = 1_000;
+
+/**
+ * ISO 8601 date or date-time, with or without an offset. A space between date and time is
+ * tolerated (CRMs send `2024-05-01 10:00:00`); luxon then checks the calendar.
+ */
+const ISO =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Reads an ISO 8601 text as an instant. Texts without an offset are wall-clock times of
+ * `timeZone` (the Calltouch account's zone): a CRM that sends local times means local times.
+ */
+export function parseIsoInstant(text: string, timeZone: string): number | undefined {
+  if (!ISO.test(text)) return undefined;
+  const dt = DateTime.fromISO(text.replace(' ', 'T'), { zone: timeZone });
+  return dt.isValid ? dt.toMillis() : undefined;
+}
+
+const isoDate = z
+  .string()
+  .refine((s) => parseIsoInstant(s, 'UTC') !== undefined, 'expected an ISO 8601 date-time');
+
+const DECIMAL = /^-?\d{1,15}(?:\.\d{1,6})?$/;
+const revenue = z.union(
+  [
+    z
+      .number()
+      .refine((n) => Number.isFinite(n) && Math.abs(n) < 1e15, 'expected a finite amount')
+      .transform((n) => String(n)),
+    z
+      .string()
+      .transform((s) => s.trim())
+      .refine((s) => DECIMAL.test(s), 'expected a decimal amount like 1000.50'),
+  ],
+  { error: 'expected a number or a decimal string' },
+);
+
+const orderNumber = z.union(
+  [
+    z
+      .string()
+      .transform((s) => s.trim())
+      .refine((s) => s.length > 0, 'must not be empty')
+      .refine((s) => s.length <= 255, 'at most 255 characters'),
+    z
+      .number()
+      .refine((n) => Number.isSafeInteger(n) && n >= 0, 'expected a whole number')
+      .transform((n) => String(n)),
+  ],
+  { error: 'required: a string or a number' },
+);
+
+const phone = z.union([z.string().max(64), z.number()], { error: 'expected a string or a number' });
+
+/** An optional field; `null` is read as "not sent" (CRMs send nulls for empty fields). */
+const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+
+/**
+ * One deal as the CRM sends it. Unknown fields are ignored (CRMs send more than we use);
+ * every field we use is checked, so a 400 can name each problem.
+ */
+export const crmDealSchema = z.object({
+  orderNumber,
+  status: z
+    .string({ error: 'required: a string' })
+    .min(1, 'must not be empty')
+    .max(255, 'at most 255 characters'),
+  orderDate: isoDate,
+  statusDate: opt(isoDate),
+  revenue: opt(revenue),
+  phones: opt(
+    z
+      .array(phone)
+      .max(20, 'at most 20 phones')
+      .transform((a) => a.map(String)),
+  ),
+  emails: opt(z.array(z.email('expected an email address')).max(20, 'at most 20 emails')),
+  tags: opt(
+    z
+      .array(z.string().min(1, 'must not be empty').max(100, 'at most 100 characters'))
+      .max(100, 'at most 100 tags'),
+  ),
+  comment: opt(z.string().max(1000, 'at most 1000 characters')),
+  manager: opt(z.string().max(255, 'at most 255 characters')),
+  crm: opt(z.string().min(1, 'must not be empty').max(100, 'at most 100 characters')),
+});
+
+export type CrmDeal = z.output<typeof crmDealSchema>;
+
+const envelopeSchema = z.object({
+  orders: z
+    .array(z.unknown(), { error: 'expected an array of deals' })
+    .min(1, 'expected at least one deal')
+    .max(MAX_DEALS_PER_BODY, `at most ${MAX_DEALS_PER_BODY} deals per request`),
+});
+
+export interface BodyIssue {
+  /** Dotted path into the body, e.g. `orders.3.orderDate`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ParsedBody =
+  | { readonly ok: true; readonly deals: CrmDeal[] }
+  | { readonly ok: false; readonly issues: BodyIssue[]; readonly dealCount: number };
+
+const toIssues = (error: z.ZodError, base: (string | number)[]): BodyIssue[] =>
+  error.issues.map((issue) => ({
+    path: [...base, ...issue.path].map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+
+/**
+ * Validates a webhook body: one deal object, or `{ "orders": [...] }` with 1..1,000 deals.
+ * Reports every problem of every deal, so the CRM side can fix them in one go.
+ */
+export function parseDealsBody(body: unknown): ParsedBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return {
+      ok: false,
+      dealCount: 1,
+      issues: [{ path: '(body)', message: 'expected a deal object or {"orders": [...]}' }],
+    };
+  }
+  if (!('orders' in body)) {
+    const result = crmDealSchema.safeParse(body);
+    return result.success
+      ? { ok: true, deals: [result.data] }
+      : { ok: false, dealCount: 1, issues: toIssues(result.error, []) };
+  }
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) {
+    const orders = (body as { orders?: unknown }).orders;
+    return {
+      ok: false,
+      dealCount: Array.isArray(orders) ? Math.max(orders.length, 1) : 1,
+      issues: toIssues(envelope.error, []),
+    };
+  }
+  const issues: BodyIssue[] = [];
+  const deals: CrmDeal[] = [];
+  envelope.data.orders.forEach((item, index) => {
+    const result = crmDealSchema.safeParse(item);
+    if (!result.success) issues.push(...toIssues(result.error, ['orders', index]));
+    else deals.push(result.data);
+  });
+  return issues.length > 0
+    ? { ok: false, issues, dealCount: envelope.data.orders.length }
+    : { ok: true, deals };
+}

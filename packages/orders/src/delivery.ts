@@ -1,0 +1,175 @@
+import type { Redis } from 'ioredis';
+import type { CalltouchClient } from '@touchline/calltouch';
+import type { Limiter } from '@touchline/limiter';
+import type { Logger } from '@touchline/logger';
+import { calltouchMetrics, type Registry } from '@touchline/metrics';
+import type { BatchItem, DeliveryContext, ItemOutcome } from '@touchline/pipeline';
+import { orderKey } from './order-keys.ts';
+import { lockOrders } from './order-locks.ts';
+import { orderJobSchema, type OrderJob } from './order-job.ts';
+import { orderStateSchema, type OrderState } from './order-state.ts';
+import { ordersScripts } from './scripts.ts';
+import { sendOrders, type OrderEntry } from './send-orders.ts';
+import type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-order.ts';
+
+export interface OrdersDeliveryOptions {
+  /** A worker-role client (waits for Redis rather than failing). */
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Sends with its own `crm` name: deals that name none, or every deal without `clientForCrm`. */
+  readonly client: CalltouchClient;
+  /** A client whose orders body carries `crm` (deals that name their CRM). */
+  readonly clientForCrm?: (crm: string) => CalltouchClient;
+  /** The shared Calltouch limiter (429s pause the fleet through it). */
+  readonly limiter: Limiter;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** CALLTOUCH_TIMEZONE. */
+  readonly timeZone: string;
+  readonly matching?: Partial<OrderMatchingOptions>;
+  readonly defaultCountry?: string;
+  readonly tagsOverwrite?: boolean;
+  /** How long a per-order lock lives without renewal, ms (default 60,000). */
+  readonly lockTtlMs?: number;
+  /** How long an item waits when another process holds its order, ms (default 1,000). */
+  readonly busyDeferMs?: number;
+  readonly maxRateLimitHoldMs?: number;
+  readonly onRateLimited?: (retryAfterMs: number) => void;
+}
+
+export interface OrdersDelivery {
+  /** Validates `job.data` of the `orders` queue (createBatchConsumer's `schema`). */
+  readonly schema: typeof orderJobSchema;
+  /** createBatchConsumer's `deliver`. */
+  deliver(
+    items: readonly BatchItem<OrderJob>[],
+    ctx: DeliveryContext,
+  ): Promise<Map<string, ItemOutcome>>;
+}
+
+type Item = BatchItem<OrderJob>;
+
+/** Of several states of one order in a batch, only the newest needs sending. */
+export function pickNewest(items: readonly Item[]): {
+  newest: Map<string, Item>;
+  superseded: Map<string, ItemOutcome>;
+} {
+  const newest = new Map<string, Item>();
+  const superseded = new Map<string, ItemOutcome>();
+  for (const item of items) {
+    const current = newest.get(item.data.orderNumber);
+    if (!current || item.data.seq > current.data.seq) {
+      if (current) superseded.set(current.id, { kind: 'superseded', by: item.id });
+      newest.set(item.data.orderNumber, item);
+    } else {
+      superseded.set(item.id, { kind: 'superseded', by: current.id });
+    }
+  }
+  return { newest, superseded };
+}
+
+/**
+ * The orders flow's delivery (SPEC §1 orders, upsert): for each order of the batch, under a
+ * per-order lock, the *current* merged state is sent — with `create` until Calltouch has the
+ * order, with `update` after — and on success the order records that Calltouch has it and
+ * which state it holds. A job whose state Calltouch already has (or that a newer job of the
+ * batch covers) completes as superseded without a request.
+ */
+export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDelivery {
+  const { redis, prefix, logger } = options;
+  const log = logger.child({ component: 'orders-delivery' });
+  const scripts = ordersScripts(redis);
+  const items = calltouchMetrics(options.registry).items;
+  const lockTtlMs = options.lockTtlMs ?? 60_000;
+  const busyDeferMs = options.busyDeferMs ?? 1_000;
+  const mapping: OrderMappingOptions = {
+    timeZone: options.timeZone,
+    ...(options.matching ? { matching: options.matching } : {}),
+    ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
+    ...(options.tagsOverwrite === undefined ? {} : { tagsOverwrite: options.tagsOverwrite }),
+  };
+  const clientFor = (crm: string | undefined) =>
+    crm !== undefined && options.clientForCrm ? options.clientForCrm(crm) : options.client;
+
+  const readStates = async (orderNumbers: readonly string[]) => {
+    const pipeline = redis.pipeline();
+    for (const n of orderNumbers) pipeline.hgetall(orderKey(prefix, n));
+    const replies = (await pipeline.exec()) ?? [];
+    return orderNumbers.map((_, i) => {
+      const [err, hash] = replies[i] ?? [new Error('no reply')];
+      if (err) throw err;
+      return orderStateSchema.safeParse(hash);
+    });
+  };
+
+  return {
+    schema: orderJobSchema,
+    async deliver(batch, ctx) {
+      const { newest, superseded } = pickNewest(batch);
+      const outcomes = new Map<string, ItemOutcome>(superseded);
+      const locks = await lockOrders(redis, prefix, [...newest.keys()], lockTtlMs, log);
+      try {
+        const entries: OrderEntry[] = [];
+        const lockedNumbers: string[] = [];
+        for (const [n, item] of newest) {
+          if (locks.held.has(n)) lockedNumbers.push(n);
+          else {
+            outcomes.set(item.id, {
+              kind: 'deferred',
+              untilMs: Date.now() + busyDeferMs + Math.floor(Math.random() * (busyDeferMs / 4)),
+              reason: 'another worker is sending this order',
+            });
+          }
+        }
+        const states = await readStates(lockedNumbers);
+        lockedNumbers.forEach((n, i) => {
+          const item = newest.get(n) as Item;
+          const parsed = states[i];
+          if (!parsed?.success) {
+            outcomes.set(item.id, {
+              kind: 'rejected',
+              reason: `order ${n}: no readable merged state in Redis (${parsed?.error.issues[0]?.message ?? 'missing'})`,
+            });
+            return;
+          }
+          const state: OrderState = parsed.data;
+          if (item.data.seq <= state.applied) {
+            outcomes.set(item.id, { kind: 'superseded', by: `applied seq ${state.applied}` });
+            return;
+          }
+          entries.push({ id: item.id, item, state, sentAs: state.created ? 'update' : 'create' });
+        });
+        await sendOrders(entries, {
+          ctx,
+          mapping,
+          clientFor,
+          limiter: options.limiter,
+          ...(options.maxRateLimitHoldMs === undefined
+            ? {}
+            : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
+          ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+          settle: (entry, outcome, endpoint) => {
+            outcomes.set(entry.id, outcome);
+            if (outcome.kind === 'delivered') {
+              items.inc({ endpoint, outcome: outcome.duplicate ? 'duplicate' : 'delivered' });
+            } else if (outcome.kind === 'rejected') {
+              items.inc({ endpoint, outcome: 'rejected' });
+            }
+          },
+          ack: (entry, commentSent) =>
+            scripts.ordersAck(
+              orderKey(prefix, entry.state.orderNumber),
+              entry.state.seq,
+              commentSent,
+            ),
+          log,
+        });
+      } finally {
+        await locks
+          .release()
+          .catch((err: unknown) => log.warn({ err }, 'could not release order locks'));
+      }
+      return outcomes;
+    },
+  };
+}

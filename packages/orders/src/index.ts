@@ -1,0 +1,31 @@
+export {
+  MAX_DEALS_PER_BODY,
+  crmDealSchema,
+  parseDealsBody,
+  parseIsoInstant,
+} from './deal-schema.ts';
+export type { BodyIssue, CrmDeal, ParsedBody } from './deal-schema.ts';
+export { DEAL_FIELDS, orderStateSchema, toDealWrite } from './order-state.ts';
+export type { DealField, DealWrite, OrderState } from './order-state.ts';
+export { orderJobId, orderKey, orderLockKey } from './order-keys.ts';
+export { ORDER_JOB_NAME, orderJobSchema } from './order-job.ts';
+export type { OrderJob } from './order-job.ts';
+export { createOrderIntake } from './intake.ts';
+export type { OrderIntake, OrderIntakeOptions } from './intake.ts';
+export { createWebhookAuth, signBody } from './auth.ts';
+export type { AuthResult } from './auth.ts';
+export { createCrmListenerServer } from './listener-server.ts';
+export type { CrmListenerServer, CrmListenerServerOptions } from './listener-server.ts';
+export { normalizePhone } from './normalize-phone.ts';
+export {
+  DEFAULT_MATCHING,
+  toCalltouchOrderCreate,
+  toCalltouchOrderUpdate,
+  toMatchingPhones,
+  toOrderMatching,
+} from './to-calltouch-order.ts';
+export type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-order.ts';
+export { createOrdersDelivery, pickNewest } from './delivery.ts';
+export type { OrdersDelivery, OrdersDeliveryOptions } from './delivery.ts';
+export { MAX_ORDERS_PER_REQUEST, sendOrders } from './send-orders.ts';
+export type { OrderEntry, OrdersEndpoint } from './send-orders.ts';
