@@ -143,7 +143,7 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     wire: WireRequest,
     items: number,
     retryNetwork: boolean,
-  ): Promise<{ status: number; body: string }> => {
+  ): Promise<{ status: number; body: string; durationMs: number }> => {
     const { endpoint } = wire;
     let startedAt = performance.now();
     const since = () => Math.round(performance.now() - startedAt);
@@ -195,7 +195,8 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
       throw error;
     }
     const { statusCode, body } = response;
-    if (statusCode >= 200 && statusCode < 300) return { status: statusCode, body };
+    if (statusCode >= 200 && statusCode < 300)
+      return { status: statusCode, body, durationMs: since() };
     const error = toHttpError(
       endpoint,
       {
@@ -227,12 +228,6 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     durationMs: number,
     items: number,
   ) => emit({ endpoint, outcome: 'ok', status, durationMs, items });
-
-  const timed = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
-    const start = performance.now();
-    const value = await run();
-    return [value, Math.round(performance.now() - start)];
-  };
 
   const validate = <T>(
     endpoint: CalltouchEndpoint,
@@ -268,7 +263,8 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
       'orders',
     );
     const wire = toOrdersRequest(endpoint, valid, settings);
-    const [answer, ms] = await timed(() => send(wire, valid.length, false));
+    const answer = await send(wire, valid.length, false);
+    const ms = answer.durationMs;
     observeOk(endpoint, answer.status, ms, valid.length);
     return { body: parseLoose(answer.body) };
   };
@@ -284,7 +280,8 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
         'calls',
       );
       const wire = toCallsRequest(callsMode, valid, settings);
-      const [answer, ms] = await timed(() => send(wire, valid.length, false));
+      const answer = await send(wire, valid.length, false);
+      const ms = answer.durationMs;
       observeOk('calls_import', answer.status, ms, valid.length);
       const logId = toLogId(answer.body);
       return { logIds: logId === undefined ? [] : [logId] };
@@ -296,7 +293,8 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     async exportRequests(query) {
       const valid = validate('requests_export', requestsQuerySchema, query, 'query');
       const wire = toRequestsExport(stripUndefined(valid), settings);
-      const [answer, ms] = await timed(() => send(wire, 0, true));
+      const answer = await send(wire, 0, true);
+      const ms = answer.durationMs;
       const parsed = calltouchRequestJournalSchema.safeParse(parseLoose(answer.body));
       if (!parsed.success) {
         emit({

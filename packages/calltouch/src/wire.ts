@@ -83,7 +83,10 @@ export function toCallsRequest(
     waitingtime: String(call.waitingTime),
     status: call.status,
   };
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  // Encoded as in the document's example (`date=2019-02-27%2012:03:00`), not with `+` for spaces.
+  url.search = `${url.search}&${Object.entries(params)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&')}`;
   return { endpoint: 'calls_import', method: 'GET', url, headers: {} };
 }
 

@@ -48,6 +48,8 @@ describe('wire formats (SPEC §1)', () => {
       waitingtime: '5',
       status: 'successful',
     });
+    expect(wire.url.search).toContain('date=2026-11-24%2010%3A00%3A00');
+    expect(wire.url.search).not.toContain('+');
     expect(() => toCallsRequest('pbx-single', [call, call], settings)).toThrow(/exactly one/);
   });
 
