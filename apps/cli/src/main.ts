@@ -26,9 +26,12 @@ export function createProgram(): Command {
     .description(
       'BullMQ workers: batch calls and orders, send them to Calltouch under the shared limiter, retry',
     )
-    .action(() => {
-      loadConfig(schemas.worker);
-      notAvailable('worker');
+    .action(async () => {
+      const config = loadConfig(schemas.worker);
+      const { startWorker } = await import('@touchline/app-worker');
+      await (
+        await startWorker(config)
+      ).done;
     });
 
   program
@@ -36,9 +39,12 @@ export function createProgram(): Command {
     .description(
       'MCN producer: read the virtual PBX call log every MCN_POLL_INTERVAL_SECONDS and enqueue new calls',
     )
-    .action(() => {
-      loadConfig(schemas.mcnPoller);
-      notAvailable('mcn-poller');
+    .action(async () => {
+      const config = loadConfig(schemas.mcnPoller);
+      const { startMcnPoller } = await import('@touchline/app-mcn-poller');
+      await (
+        await startMcnPoller(config)
+      ).done;
     });
 
   program
@@ -102,18 +108,20 @@ export function createProgram(): Command {
     )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (in MCN_TIMEZONE)', parseDate)
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (inclusive)', parseDate)
-    .action(() => {
-      loadConfig(schemas.backfill);
-      notAvailable('backfill');
+    .action(async (opts: { from: string; to: string }) => {
+      const config = loadConfig(schemas.backfill);
+      const { backfill } = await import('./commands/backfill.ts');
+      process.exitCode = await backfill(config, opts.from, opts.to);
     });
 
   program
     .command('replay')
     .description('Move parked or failed items back into the pipeline (all by default)')
     .addOption(new Option('--flow <flow>', 'only this flow').choices(['calls', 'orders', 'leads']))
-    .action(() => {
-      loadConfig(schemas.base);
-      notAvailable('replay');
+    .action(async (opts: { flow?: 'calls' | 'orders' | 'leads' }) => {
+      const config = loadConfig(schemas.base);
+      const { replay } = await import('./commands/replay.ts');
+      process.exitCode = await replay(config, opts.flow);
     });
 
   program

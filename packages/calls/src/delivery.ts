@@ -1,12 +1,14 @@
 import type { CalltouchClient } from '@touchline/calltouch';
 import type { Limiter } from '@touchline/limiter';
 import {
-  RateLimitedDeliveryError,
   bisect,
   sendBatch,
+  toUnsettledOutcome,
+  type PointsBudget,
   type BatchItem,
   type DeliveryContext,
   type ItemOutcome,
+  type SendBatchOptions,
 } from '@touchline/pipeline';
 import {
   toCalltouchCall,
@@ -20,6 +22,8 @@ export interface CallsDeliveryOptions {
   readonly limiter: Limiter;
   readonly mapping: ToCalltouchCallOptions;
   readonly onRateLimited?: (retryAfterMs: number) => void;
+  readonly budget?: PointsBudget;
+  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
 }
 
 interface Sendable {
@@ -58,7 +62,10 @@ export function createCallsDelivery(options: CallsDeliveryOptions) {
         (batch) =>
           sendBatch(batch, (b) => client.importCalls(b.map((s) => s.call)), ctx, {
             limiter,
+            endpoint: 'calls_import',
             ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+            ...(options.budget ? { budget: options.budget } : {}),
+            ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
           }),
         (s, outcome) =>
           outcomes.set(
@@ -69,10 +76,7 @@ export function createCallsDelivery(options: CallsDeliveryOptions) {
           ),
       );
     } catch (err) {
-      const outcome: ItemOutcome =
-        err instanceof RateLimitedDeliveryError
-          ? { kind: 'deferred', untilMs: Date.now() + err.retryAfterMs, reason: err.message }
-          : { kind: 'retry', reason: (err as Error).message };
+      const outcome = toUnsettledOutcome(err);
       for (const s of sendable) if (!outcomes.has(s.id)) outcomes.set(s.id, outcome);
     }
     return outcomes;

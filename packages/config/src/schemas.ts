@@ -28,6 +28,9 @@ const calltouchShared = {
   CALLTOUCH_EGRESS_ID: vars.CALLTOUCH_EGRESS_ID,
   CALLTOUCH_POINTS_DAILY_BUDGET: vars.CALLTOUCH_POINTS_DAILY_BUDGET.optional(),
   CALLTOUCH_POINTS_COST: vars.CALLTOUCH_POINTS_COST,
+  CALLTOUCH_POINTS_PAUSE_AT: vars.CALLTOUCH_POINTS_PAUSE_AT,
+  CALLTOUCH_POINTS_EXHAUSTED_STATUS: vars.CALLTOUCH_POINTS_EXHAUSTED_STATUS,
+  CALLTOUCH_POINTS_EXHAUSTED_PATTERN: vars.CALLTOUCH_POINTS_EXHAUSTED_PATTERN,
   CALLTOUCH_TIMEOUT_MS: vars.CALLTOUCH_TIMEOUT_MS,
 };
 
@@ -54,6 +57,8 @@ const worker = {
   CALLTOUCH_ATS_CODE: vars.CALLTOUCH_ATS_CODE.optional(),
   CALLTOUCH_ATS_TOKEN: vars.CALLTOUCH_ATS_TOKEN.optional(),
   CHUNK_MAX_WAIT_MS: vars.CHUNK_MAX_WAIT_MS,
+  WORKER_BATCHES_IN_FLIGHT: vars.WORKER_BATCHES_IN_FLIGHT,
+  MCN_TIMEZONE: vars.MCN_TIMEZONE,
 };
 
 /** The PBX import modes need the ATS login and token; lead-import does not. */
@@ -84,6 +89,7 @@ const leads = {
   LEADS_WEBHOOK_URL: vars.LEADS_WEBHOOK_URL.optional(),
   LEADS_WEBHOOK_SECRET: vars.LEADS_WEBHOOK_SECRET.optional(),
   LEADS_POLL_INTERVAL_SECONDS: vars.LEADS_POLL_INTERVAL_SECONDS,
+  LEADS_REQUEST_FLAGS: vars.LEADS_REQUEST_FLAGS,
 };
 
 const requireLeadsSecret = (
@@ -139,6 +145,14 @@ const requireBoardAuth = (
 export const schemas = {
   /** Commands that only read Redis: status, replay. */
   base: z.object(base),
+  status: z.object({
+    ...base,
+    CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+    CALLTOUCH_POINTS_DAILY_BUDGET: vars.CALLTOUCH_POINTS_DAILY_BUDGET.optional(),
+    CALLTOUCH_POINTS_COST: vars.CALLTOUCH_POINTS_COST,
+    CALLTOUCH_POINTS_PAUSE_AT: vars.CALLTOUCH_POINTS_PAUSE_AT,
+    CALLTOUCH_EGRESS_ID: vars.CALLTOUCH_EGRESS_ID,
+  }),
   worker: z.object(worker).superRefine(requireAtsCredentials, always),
   mcnPoller: z.object({ ...base, ...mcn }),
   backfill: z.object({ ...base, ...mcn }),

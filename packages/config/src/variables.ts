@@ -147,6 +147,49 @@ export const VARIABLES = {
     default: '{}',
     doc: 'Points per successful request, JSON by endpoint (calls_import, orders_create, orders_update, requests_export); missing endpoints cost 1.',
   }),
+  CALLTOUCH_POINTS_PAUSE_AT: v(
+    json(
+      z.strictObject({
+        requests_export: z.number().min(0).max(1),
+        orders_update: z.number().min(0).max(1),
+      }),
+    ),
+    {
+      group: 'Calltouch limits',
+      default: '{"requests_export":0.2,"orders_update":0.05}',
+      doc: 'Share of the daily budget left at which the leads export, then order updates, pause (calls and order creates go on to zero).',
+    },
+  ),
+  CALLTOUCH_POINTS_EXHAUSTED_STATUS: v(
+    str().pipe(
+      z
+        .string()
+        .regex(/^\d{3}(,\d{3})*$/, 'expected HTTP statuses separated by commas, e.g. 402,429')
+        .transform((list) => list.split(',').map(Number)),
+    ),
+    {
+      group: 'Calltouch limits',
+      default: '402',
+      doc: 'HTTP statuses with which Calltouch says the points are exhausted (not documented: adjust when observed).',
+    },
+  ),
+  CALLTOUCH_POINTS_EXHAUSTED_PATTERN: v(
+    str().pipe(
+      z.string().transform((text, ctx) => {
+        try {
+          return new RegExp(text, 'i');
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'expected a valid regular expression' });
+          return z.NEVER;
+        }
+      }),
+    ),
+    {
+      group: 'Calltouch limits',
+      default: 'points|баллов|балл',
+      doc: 'Regular expression (case-insensitive) matched against an error body that means the points are exhausted.',
+    },
+  ),
   CALLTOUCH_TIMEOUT_MS: v(duration('ms'), {
     group: 'Calltouch',
     default: '30000',
@@ -156,6 +199,11 @@ export const VARIABLES = {
     group: 'Calltouch limits',
     default: '1000',
     doc: 'Longest time a partial batch waits for more items before it is sent (ms).',
+  }),
+  WORKER_BATCHES_IN_FLIGHT: v(int({ min: 1, max: 64 }), {
+    group: 'Calltouch limits',
+    default: '4',
+    doc: 'Batches each worker process keeps in flight per flow; a few keep the limiter slots filled despite latency.',
   }),
   MCN_API_URL: v(url(), {
     group: 'MCN',
@@ -201,6 +249,19 @@ export const VARIABLES = {
     secret: true,
     doc: 'HMAC-SHA256 key of the X-Touchline-Signature header on lead deliveries (required with LEADS_WEBHOOK_URL).',
   }),
+  LEADS_REQUEST_FLAGS: v(
+    str().pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z]+(,[A-Za-z]+)*$/, 'expected flag names separated by commas')
+        .transform((list) => list.split(',')),
+    ),
+    {
+      group: 'Leads',
+      default: 'withMapVisits,withRequestTags',
+      doc: 'Flags of the requests journal set to true (withMapVisits, withRequestTags, withCustomFields, …).',
+    },
+  ),
   LEADS_POLL_INTERVAL_SECONDS: v(int({ min: 10, max: 86_400 }), {
     group: 'Leads',
     default: '300',

@@ -68,13 +68,50 @@ export const calltouchMetrics = memo((registry: Registry) => ({
   }),
 }));
 
-export const pointsMetrics = memo((registry: Registry) => ({
-  remaining: new Gauge({
+export interface PointsReading {
+  readonly budget: number;
+  readonly remaining: number;
+}
+
+/**
+ * Points left and the budget, read from Redis on scrape (shared by all processes). Nothing is
+ * exported until a source is set, and never without a budget.
+ */
+export const pointsMetrics = memo((registry: Registry) => {
+  let source: (() => Promise<PointsReading | undefined>) | undefined;
+  const read = async () => (source ? await source().catch(() => undefined) : undefined);
+  // Registered only once a budget source is set: without a budget both are absent, not 0.
+  const remaining = new Gauge({
     name: 'touchline_calltouch_points_remaining',
     help: 'Calltouch API points left today (shared by all processes); absent without a budget.',
-    registers: [registry],
-  }),
-}));
+    registers: [],
+    async collect() {
+      const reading = await read();
+      if (reading) this.set(reading.remaining);
+    },
+  });
+  const budget = new Gauge({
+    name: 'touchline_points_budget',
+    help: 'The daily Calltouch API points budget (CALLTOUCH_POINTS_DAILY_BUDGET); absent without one.',
+    registers: [],
+    async collect() {
+      const reading = await read();
+      if (reading) this.set(reading.budget);
+    },
+  });
+  return {
+    remaining,
+    budget,
+    /** Starts exporting both gauges, read from `fn` on each scrape. */
+    setSource(fn: () => Promise<PointsReading | undefined>) {
+      if (!source) {
+        registry.registerMetric(remaining);
+        registry.registerMetric(budget);
+      }
+      source = fn;
+    },
+  };
+});
 
 export const mcnMetrics = memo((registry: Registry) => ({
   calls: new Counter({

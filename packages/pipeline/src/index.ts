@@ -7,3 +7,5 @@ export * from './batch-consumer.ts';
 export * from './calltouch-gate.ts';
 export * from './send-batch.ts';
 export * from './replay.ts';
+export * from './queue-metrics.ts';
+export * from './points.ts';

@@ -1,5 +1,8 @@
 import { CalltouchError } from '@touchline/calltouch';
+import type { CalltouchEndpoint } from '@touchline/config';
 import type { Limiter } from '@touchline/limiter';
+import type { ItemOutcome } from './outcome.ts';
+import { BudgetPausedError, type PointsBudget } from './points.ts';
 import type { SendResult } from './bisect.ts';
 import type { DeliveryContext } from './batch-consumer.ts';
 import { withDeparture } from './calltouch-gate.ts';
@@ -17,6 +20,12 @@ export class TransientDeliveryError extends Error {
 
 export interface SendBatchOptions {
   readonly limiter: Limiter;
+  /** The endpoint the request goes to (for the points budget). */
+  readonly endpoint?: CalltouchEndpoint;
+  /** Checked before each request: a paused endpoint defers its items to the next day. */
+  readonly budget?: PointsBudget;
+  /** Recognises Calltouch's "points exhausted" answer (not documented: configuration). */
+  readonly isPointsExhausted?: (err: CalltouchError) => boolean;
   /** Longest time one batch keeps waiting out 429s before its items are deferred. */
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
@@ -46,6 +55,7 @@ export async function sendBatch<T extends { readonly id: string }>(
 ): Promise<SendResult> {
   const holdUntil = Date.now() + (options.maxRateLimitHoldMs ?? 60_000);
   for (;;) {
+    if (options.budget && options.endpoint) await options.budget.check(options.endpoint);
     try {
       await withDeparture(
         items.map((i) => i.id),
@@ -55,6 +65,15 @@ export async function sendBatch<T extends { readonly id: string }>(
       return { ok: true };
     } catch (err) {
       if (!(err instanceof CalltouchError)) throw err;
+      if (options.budget && options.isPointsExhausted?.(err)) {
+        await options.budget.markExhausted();
+        const { nextDayAt } = await options.budget.status();
+        throw new BudgetPausedError(
+          err.endpoint,
+          nextDayAt,
+          'Calltouch answered that the points are exhausted',
+        );
+      }
       if (err.code === 'REJECTED' || err.code === 'INVALID_PAYLOAD') {
         return { ok: false, kind: 'rejected', reason: describeRejection(err) };
       }
@@ -75,4 +94,25 @@ export function describeRejection(err: CalltouchError): string {
   if (err.code === 'INVALID_PAYLOAD') return `not sent, Calltouch would refuse it: ${err.message}`;
   const body = err.body ? `: ${err.body.slice(0, 500)}` : '';
   return `Calltouch ${err.endpoint} rejected the request (HTTP ${err.status ?? '—'})${body}`;
+}
+
+/**
+ * The outcome of the items a delivery could not settle because the request failed as a whole:
+ * 429s held too long and a paused budget defer them (no attempt spent); anything else is a
+ * transient failure, retried by BullMQ with backoff.
+ */
+export function toUnsettledOutcome(err: unknown, now = Date.now()): ItemOutcome {
+  if (err instanceof RateLimitedDeliveryError) {
+    return { kind: 'deferred', untilMs: now + err.retryAfterMs, reason: err.message };
+  }
+  if (err instanceof BudgetPausedError)
+    return { kind: 'deferred', untilMs: err.untilMs, reason: err.message };
+  return { kind: 'retry', reason: err instanceof Error ? err.message : String(err) };
+}
+
+/** Builds the "points exhausted" recogniser from configured statuses and a body pattern. */
+export function pointsExhaustedMatcher(statuses: readonly number[], pattern: RegExp | undefined) {
+  return (err: CalltouchError): boolean =>
+    (err.status !== undefined && statuses.includes(err.status)) ||
+    (pattern !== undefined && err.body !== undefined && pattern.test(err.body));
 }

@@ -1,3 +1,4 @@
 export * from './component.ts';
 export * from './ops-server.ts';
 export * from './run-role.ts';
+export * from './role-context.ts';

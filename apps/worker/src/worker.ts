@@ -1,0 +1,121 @@
+import type { Queue } from 'bullmq';
+import { callJobSchema, createCallsDelivery } from '@touchline/calls';
+import type { WorkerConfig } from '@touchline/config';
+import { calltouchMetrics } from '@touchline/metrics';
+import {
+  createBatchConsumer,
+  createFlowQueue,
+  registerQueueMetrics,
+  type BatchConsumer,
+  type Flow,
+  type ItemOutcome,
+} from '@touchline/pipeline';
+import {
+  createOpsServer,
+  createRoleContext,
+  runRole,
+  type Component,
+  type RoleContext,
+  type RunningRole,
+} from '@touchline/runtime';
+import { createCalltouchStack, type CalltouchStack } from './calltouch.ts';
+
+export interface WorkerOptions {
+  readonly handleSignals?: boolean;
+  /** Claim duration; a killed worker's items return to the queue after it. Default 30 s. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+export interface WorkerParts {
+  readonly components: Component[];
+  readonly stack: CalltouchStack;
+  readonly queues: Map<Flow, Queue>;
+  readonly consumers: BatchConsumer[];
+}
+
+/**
+ * The worker's components on a given context (used alone by `touchline worker`, and inside
+ * `touchline all`): one batch consumer per Calltouch flow, sharing one limiter and budget.
+ */
+export function createWorkerParts(
+  config: WorkerConfig,
+  ctx: RoleContext,
+  options: WorkerOptions = {},
+): WorkerParts {
+  const { logger, registry, redis } = ctx;
+  const prefix = config.QUEUE_PREFIX;
+  const stack = createCalltouchStack(config, redis, registry, logger);
+  const items = calltouchMetrics(registry).items;
+  const countItem = (endpoint: string) => (_item: unknown, outcome: ItemOutcome) => {
+    if (outcome.kind === 'delivered') {
+      items.inc({ endpoint, outcome: 'delivered' });
+      if (outcome.duplicate) items.inc({ endpoint, outcome: 'duplicate' });
+    } else if (outcome.kind === 'rejected') {
+      items.inc({ endpoint, outcome: 'rejected' });
+    }
+  };
+  const common = {
+    connection: redis,
+    prefix,
+    logger,
+    maxWaitMs: config.CHUNK_MAX_WAIT_MS,
+    concurrency: config.WORKER_BATCHES_IN_FLIGHT,
+    ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+    ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+  };
+  const calls = createBatchConsumer({
+    ...common,
+    flow: 'calls',
+    maxBatch: stack.client.maxCallsPerRequest,
+    schema: callJobSchema,
+    deliver: createCallsDelivery({
+      client: stack.client,
+      limiter: stack.limiter,
+      budget: stack.budget,
+      isPointsExhausted: stack.isPointsExhausted,
+      mapping: { mcnTimeZone: config.MCN_TIMEZONE, calltouchTimeZone: config.CALLTOUCH_TIMEZONE },
+    }),
+    onOutcome: countItem('calls_import'),
+  });
+  const queues = new Map<Flow, Queue>(
+    (['calls', 'orders', 'leads'] as const).map((flow) => [
+      flow,
+      createFlowQueue(flow, redis, prefix),
+    ]),
+  );
+  registerQueueMetrics(registry, queues);
+  const queuesComponent: Component = {
+    name: 'queues',
+    async start() {},
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+  return { components: [queuesComponent, calls], stack, queues, consumers: [calls] };
+}
+
+/** `touchline worker`: batching, sending, retries; run as many as you like. */
+export async function startWorker(
+  config: WorkerConfig,
+  options: WorkerOptions = {},
+): Promise<RunningRole> {
+  const ctx = createRoleContext({
+    role: 'worker',
+    redisUrl: config.REDIS_URL,
+    logLevel: config.LOG_LEVEL,
+    secrets: [config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN],
+  });
+  const parts = createWorkerParts(config, ctx, options);
+  const ops = createOpsServer({
+    port: config.METRICS_PORT,
+    registry: ctx.registry,
+    checks: { redis: () => ctx.redisComponent.ready?.() ?? Promise.resolve(true) },
+  });
+  return runRole({
+    name: 'worker',
+    logger: ctx.logger,
+    components: [ops, ctx.redisComponent, ...parts.components],
+    handleSignals: options.handleSignals ?? true,
+  });
+}
