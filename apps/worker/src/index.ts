@@ -1,2 +1,1 @@
 export * from './worker.ts';
-export * from './calltouch.ts';

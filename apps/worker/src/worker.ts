@@ -18,7 +18,7 @@ import {
   type RoleContext,
   type RunningRole,
 } from '@touchline/runtime';
-import { createCalltouchStack, type CalltouchStack } from './calltouch.ts';
+import { createCalltouchStack, type CalltouchStack } from '@touchline/pipeline';
 
 export interface WorkerOptions {
   readonly handleSignals?: boolean;

@@ -9,3 +9,4 @@ export * from './send-batch.ts';
 export * from './replay.ts';
 export * from './queue-metrics.ts';
 export * from './points.ts';
+export * from './calltouch-stack.ts';

@@ -7,15 +7,12 @@ import type { WorkerConfig } from '@touchline/config';
 import { createLimiter, type Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
 import { calltouchMetrics, pointsMetrics, type Registry } from '@touchline/metrics';
-import {
-  createCalltouchGate,
-  createPointsBudget,
-  pointsExhaustedMatcher,
-  type PointsBudget,
-} from '@touchline/pipeline';
+import { createCalltouchGate } from './calltouch-gate.ts';
+import { createPointsBudget, type PointsBudget } from './points.ts';
+import { pointsExhaustedMatcher } from './send-batch.ts';
 import type { Redis } from 'ioredis';
 
-type CalltouchConfig = Pick<
+export type CalltouchConfig = Pick<
   WorkerConfig,
   | 'QUEUE_PREFIX'
   | 'CALLTOUCH_API_URL'
