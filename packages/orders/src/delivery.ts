@@ -40,11 +40,11 @@ export interface OrdersDeliveryOptions {
 export interface OrdersDelivery {
   /** Validates `job.data` of the `orders` queue (createBatchConsumer's `schema`). */
   readonly schema: typeof orderJobSchema;
-  /** createBatchConsumer's `deliver`. */
-  deliver(
+  /** createBatchConsumer's `deliver` (a bound function: pass it as it is). */
+  readonly deliver: (
     items: readonly BatchItem<OrderJob>[],
     ctx: DeliveryContext,
-  ): Promise<Map<string, ItemOutcome>>;
+  ) => Promise<Map<string, ItemOutcome>>;
 }
 
 type Item = BatchItem<OrderJob>;
@@ -104,7 +104,7 @@ export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDeli
 
   return {
     schema: orderJobSchema,
-    async deliver(batch, ctx) {
+    deliver: async (batch, ctx) => {
       const { newest, superseded } = pickNewest(batch);
       const outcomes = new Map<string, ItemOutcome>(superseded);
       const locks = await lockOrders(redis, prefix, [...newest.keys()], lockTtlMs, log);

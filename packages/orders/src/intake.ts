@@ -41,33 +41,42 @@ export function createOrderIntake(options: OrderIntakeOptions): OrderIntake {
     async accept(deals) {
       if (deals.length === 0) return { accepted: 0 };
       const receivedAt = now();
+      const orders = collapseByOrder(deals);
       const keys: string[] = [];
       const args: (string | number)[] = [ttl];
-      for (const deal of deals) {
+      for (const deal of orders) {
         const write = toDealWrite(deal, timeZone, receivedAt);
         keys.push(orderKey(prefix, write.orderNumber));
         args.push(write.statusDateIfFirst, write.statusDateIfStatusChanges, write.fields.length);
         for (const [field, value] of write.fields) args.push(field, value);
       }
       const seqs = await scripts.ordersMerge(keys, args);
-      const jobs: NewJob<OrderJob>[] = [];
-      const ids = new Set<string>();
-      deals.forEach((deal, i) => {
+      const jobs: NewJob<OrderJob>[] = orders.map((deal, i) => {
         const seq = Number(seqs[i]);
-        const jobId = orderJobId(deal.orderNumber, seq);
-        // The same state twice in one body: one job.
-        if (ids.has(jobId)) return;
-        ids.add(jobId);
-        jobs.push({
+        return {
           name: ORDER_JOB_NAME,
           data: { orderNumber: deal.orderNumber, seq, deal: withoutUndefined(deal) },
-          opts: { jobId },
-        });
+          opts: { jobId: orderJobId(deal.orderNumber, seq) },
+        };
       });
       await addJobsAtomically(queue, jobs);
       return { accepted: deals.length };
     },
   };
+}
+
+/**
+ * Several states of one order in one body become one: each later state over the earlier ones,
+ * field by field, as the merge would leave them. Merged one by one, a retry of such a body would
+ * flip the order back through its intermediate states and count each flip as a change.
+ */
+export function collapseByOrder(deals: readonly CrmDeal[]): CrmDeal[] {
+  const byOrder = new Map<string, CrmDeal>();
+  for (const deal of deals) {
+    const earlier = byOrder.get(deal.orderNumber);
+    byOrder.set(deal.orderNumber, earlier ? { ...earlier, ...withoutUndefined(deal) } : deal);
+  }
+  return [...byOrder.values()];
 }
 
 function withoutUndefined(deal: CrmDeal): Record<string, unknown> {

@@ -87,7 +87,8 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
   ) => {
     const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
     try {
-      done(null, { [RAW]: true, raw: buffer, json: JSON.parse(buffer.toString('utf8')) });
+      const json: unknown = JSON.parse(buffer.toString('utf8'));
+      done(null, { [RAW]: true, raw: buffer, json });
     } catch (err) {
       done(null, { [RAW]: true, raw: buffer, malformed: (err as Error).message });
     }

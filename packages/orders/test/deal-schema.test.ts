@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { parseDealsBody, parseIsoInstant, toDealWrite, type CrmDeal } from '../src/index.ts';
+
+describe('parseDealsBody', () => {
+  it('accepts one deal or an envelope, coercing orderNumber and revenue to strings', () => {
+    const one = parseDealsBody({
+      orderNumber: 17,
+      status: 'new',
+      orderDate: '2024-05-01',
+      revenue: 12.5,
+      phones: [79161234567],
+    });
+    expect(one).toEqual({
+      ok: true,
+      deals: [
+        expect.objectContaining({ orderNumber: '17', revenue: '12.5', phones: ['79161234567'] }),
+      ],
+    });
+    const many = parseDealsBody({
+      orders: [{ orderNumber: 'a', status: 's', orderDate: '2024-05-01T10:00:00Z', extra: 1 }],
+    });
+    expect(many.ok && many.deals[0]).toEqual(expect.objectContaining({ orderNumber: 'a' }));
+    expect(many.ok && 'extra' in (many.deals[0] ?? {})).toBe(false);
+  });
+
+  it('reads null optional fields as absent', () => {
+    const parsed = parseDealsBody({
+      orderNumber: 'a',
+      status: 's',
+      orderDate: '2024-05-01',
+      revenue: null,
+      tags: null,
+    });
+    expect(parsed.ok && parsed.deals[0]?.revenue).toBeUndefined();
+  });
+
+  it('names every problem with its path', () => {
+    const parsed = parseDealsBody({
+      orders: [
+        { orderNumber: 'a', status: 's', orderDate: '2024-05-01' },
+        { orderNumber: 1.5, status: '', orderDate: '2024-13-01', emails: ['x'], tags: [''] },
+        'nonsense',
+      ],
+    });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.dealCount).toBe(3);
+    expect(parsed.issues.map((i) => i.path)).toEqual([
+      'orders.1.orderNumber',
+      'orders.1.status',
+      'orders.1.orderDate',
+      'orders.1.emails.0',
+      'orders.1.tags.0',
+      'orders.2',
+    ]);
+  });
+
+  it('refuses bodies that are not objects', () => {
+    expect(parseDealsBody([1, 2]).ok).toBe(false);
+    expect(parseDealsBody('x').ok).toBe(false);
+    expect(parseDealsBody({ orders: 'x' }).ok).toBe(false);
+  });
+});
+
+describe('parseIsoInstant', () => {
+  it('reads offsets, Z, and local times in the given zone', () => {
+    expect(parseIsoInstant('2024-07-19T16:42:32+03:00', 'UTC')).toBe(
+      Date.UTC(2024, 6, 19, 13, 42, 32),
+    );
+    expect(parseIsoInstant('2024-07-19 16:42:32', 'Europe/Moscow')).toBe(
+      Date.UTC(2024, 6, 19, 13, 42, 32),
+    );
+    expect(parseIsoInstant('2024-07-19', 'Europe/Moscow')).toBe(Date.UTC(2024, 6, 18, 21, 0, 0));
+    expect(parseIsoInstant('19.07.2024', 'UTC')).toBeUndefined();
+    expect(parseIsoInstant('2024-02-30', 'UTC')).toBeUndefined();
+  });
+});
+
+describe('toDealWrite', () => {
+  const deal: CrmDeal = {
+    orderNumber: '1',
+    status: 'new',
+    orderDate: '2024-07-19T16:42:32+03:00',
+    statusDate: undefined,
+    revenue: undefined,
+    phones: ['+7 916 123-45-67'],
+    emails: undefined,
+    tags: undefined,
+    comment: undefined,
+    manager: undefined,
+    crm: undefined,
+  };
+  it('JSON-encodes present fields and sets the statusDate defaults', () => {
+    const write = toDealWrite(deal, 'Europe/Moscow', Date.UTC(2024, 7, 1));
+    expect(write.fields).toEqual([
+      ['orderNumber', '"1"'],
+      ['status', '"new"'],
+      ['orderDate', '"2024-07-19T13:42:32.000Z"'],
+      ['phones', '["+7 916 123-45-67"]'],
+    ]);
+    expect(write.statusDateIfFirst).toBe('"2024-07-19T13:42:32.000Z"');
+    expect(write.statusDateIfStatusChanges).toBe('"2024-08-01T00:00:00.000Z"');
+  });
+  it('uses the deal statusDate when given, with no defaults', () => {
+    const write = toDealWrite({ ...deal, statusDate: '2024-07-20T00:00:00Z' }, 'UTC', 0);
+    expect(write.fields).toContainEqual(['statusDate', '"2024-07-20T00:00:00.000Z"']);
+    expect(write.statusDateIfFirst).toBe('');
+    expect(write.statusDateIfStatusChanges).toBe('');
+  });
+});

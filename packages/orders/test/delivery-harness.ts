@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis';
+import { createCalltouchClient, type CalltouchClient } from '@touchline/calltouch';
+import { createLimiter } from '@touchline/limiter';
+import { createRegistry, type Registry } from '@touchline/metrics';
+import {
+  createBatchConsumer,
+  createCalltouchGate,
+  createFlowQueue,
+  type BatchConsumer,
+} from '@touchline/pipeline';
+import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
+import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
+import {
+  createOrderIntake,
+  createOrdersDelivery,
+  parseDealsBody,
+  type OrderIntake,
+} from '../src/index.ts';
+
+/** Listener-side intake, the Calltouch stand-in and `workers` batch consumers on one prefix. */
+export async function startFlow(options: { workers: number; errorShare: number }) {
+  const prefix = uniquePrefix('orders-flow');
+  const sandbox: CalltouchStandIn = await createCalltouchStandIn({
+    rateLimit: 60,
+    latencyMs: { min: 1, max: 8 },
+    historyDays: 0,
+    faults: { errorShare: options.errorShare },
+  });
+  const producer = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const queue = createFlowQueue('orders', producer, prefix);
+  const intake: OrderIntake = createOrderIntake({
+    redis: producer,
+    queue,
+    prefix,
+    timeZone: 'Europe/Moscow',
+  });
+  const registry: Registry = createRegistry();
+  const connections: Redis[] = [];
+  const consumers: BatchConsumer[] = [];
+  const { logger, lines } = memoryLogger('info');
+  let client: CalltouchClient | undefined;
+  for (let w = 0; w < options.workers; w++) {
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    const limiter = createLimiter(connection, `${prefix}:limiter`, { limit: 50, marginMs: 25 });
+    client = createCalltouchClient({
+      apiUrl: sandbox.url,
+      atsUrl: sandbox.url,
+      siteId: sandbox.credentials.siteId,
+      apiToken: sandbox.credentials.apiToken,
+      callsMode: 'lead-import',
+      timeoutMs: 5_000,
+      gate: createCalltouchGate(limiter),
+    });
+    const delivery = createOrdersDelivery({
+      redis: connection,
+      prefix,
+      client,
+      limiter,
+      logger,
+      registry,
+      timeZone: 'Europe/Moscow',
+    });
+    consumers.push(
+      createBatchConsumer({
+        flow: 'orders',
+        connection,
+        prefix,
+        logger,
+        maxBatch: 100,
+        maxWaitMs: 50,
+        concurrency: 2,
+        schema: delivery.schema,
+        deliver: delivery.deliver,
+      }),
+    );
+  }
+  const send = async (body: unknown) => {
+    const parsed = parseDealsBody(body);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    await intake.accept(parsed.deals);
+  };
+  return {
+    prefix,
+    sandbox,
+    queue,
+    registry,
+    lines,
+    send,
+    start: () => Promise.all(consumers.map((c) => c.start())),
+    pending: async () => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    async close() {
+      await Promise.all(consumers.map((c) => c.close()));
+      await queue.close();
+      producer.disconnect();
+      for (const c of connections) c.disconnect();
+      await sandbox.close();
+      await deleteKeys(TEST_REDIS_URL, prefix);
+    },
+  };
+}
+export type Flow = Awaited<ReturnType<typeof startFlow>>;
