@@ -1,0 +1,203 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isCalltouchError, type CalltouchClient, type CalltouchError } from '@touchline/calltouch';
+import type { Logger } from '@touchline/logger';
+import type { Registry } from '@touchline/metrics';
+import { BudgetPausedError, type PointsBudget } from '@touchline/pipeline';
+import { emptyEnqueueSummary, enqueueLeads, type EnqueueLeadsSummary } from './enqueue-leads.ts';
+import { startOfCalltouchDay, toExportSlices, toRequestFlags } from './export-window.ts';
+import { leadsKeys } from './lead-job.ts';
+import { leadsExportMetrics } from './metrics.ts';
+import { createTickLock } from './tick-lock.ts';
+
+export interface LeadsExporterOptions {
+  readonly redis: Redis;
+  /** The `leads` queue (createFlowQueue('leads', …)); not closed by the exporter. */
+  readonly queue: Queue;
+  /** The stack's client: every export passes the shared limiter and is counted. */
+  readonly client: Pick<CalltouchClient, 'exportRequests'>;
+  readonly budget: Pick<PointsBudget, 'check' | 'markExhausted' | 'status'>;
+  /** Recognises Calltouch's "points exhausted" answer (configured statuses and pattern). */
+  readonly isPointsExhausted: (err: CalltouchError) => boolean;
+  readonly prefix: string;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  /** LEADS_POLL_INTERVAL_SECONDS in ms. */
+  readonly intervalMs: number;
+  /** CALLTOUCH_TIMEZONE: days, the first checkpoint and the query bounds are local to it. */
+  readonly timeZone: string;
+  /** LEADS_REQUEST_FLAGS. */
+  readonly flags?: readonly string[];
+  /** Each window starts this long before the checkpoint, for leads that appear late. Default 5 min. */
+  readonly overlapMs?: number;
+  /** Days read per tick while catching up after downtime. Default 7. */
+  readonly maxDaysPerTick?: number;
+  readonly now?: () => number;
+}
+
+export interface LeadsTickResult {
+  readonly slices: number;
+  readonly summary: EnqueueLeadsSummary;
+  /** True when the window was read through `now`. */
+  readonly caughtUp: boolean;
+  readonly paused?: string;
+  readonly error?: string;
+  /** Another process held the export lease: nothing was read. */
+  readonly skipped?: boolean;
+}
+
+/**
+ * The leads export scheduler. Every interval it reads the Calltouch requests journal from its
+ * durable checkpoint (an instant in Redis; the very first run starts at the beginning of the
+ * current Calltouch day) through now, one call per Calltouch day, and enqueues the new leads.
+ * The checkpoint moves in the same transaction as each day's jobs, so downtime of any length —
+ * across midnight too — is caught up with no gap, and a crash never skips nor doubles a lead.
+ * Before each call the points budget is asked: the export is the first traffic to pause.
+ * Ticks never overlap (in one process, and across processes through a Redis lease).
+ */
+export function createLeadsExporter(options: LeadsExporterOptions) {
+  const { redis, queue, client, budget, logger, timeZone } = options;
+  const overlapMs = options.overlapMs ?? 5 * 60_000;
+  const maxDaysPerTick = options.maxDaysPerTick ?? 7;
+  const now = options.now ?? Date.now;
+  const flags = toRequestFlags(options.flags ?? []);
+  const keys = leadsKeys(options.prefix);
+  const lock = createTickLock(redis, keys.lock);
+  const log = logger.child({ component: 'leads-export' });
+  const metrics = options.registry ? leadsExportMetrics(options.registry) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let closed = false;
+  let started = false;
+
+  const pause = async (err: BudgetPausedError, summary: EnqueueLeadsSummary) => {
+    metrics?.paused.set(1);
+    await redis.hset(keys.state, { pausedUntil: err.untilMs, pausedReason: err.message });
+    log.warn(
+      { until: new Date(err.untilMs).toISOString(), reason: err.message },
+      'leads export paused by the points budget; it resumes by itself when the Calltouch day turns',
+    );
+    return summary;
+  };
+
+  const readWindow = async (startedAt: number): Promise<LeadsTickResult> => {
+    const stored = await redis.get(keys.checkpoint);
+    const fromMs =
+      stored === null
+        ? startOfCalltouchDay(startedAt, timeZone)
+        : Math.max(0, Number(stored) - overlapMs);
+    const all = toExportSlices(fromMs, startedAt, timeZone);
+    const slices = all.slice(0, maxDaysPerTick);
+    const summary = emptyEnqueueSummary();
+    for (const slice of slices) {
+      try {
+        await budget.check('requests_export');
+      } catch (err) {
+        if (!(err instanceof BudgetPausedError)) throw err;
+        await pause(err, summary);
+        return { slices: slices.indexOf(slice), summary, caughtUp: false, paused: err.message };
+      }
+      let records;
+      try {
+        records = await client.exportRequests({ ...slice.query, flags });
+      } catch (err) {
+        if (isCalltouchError(err) && options.isPointsExhausted(err)) {
+          await budget.markExhausted();
+          const { nextDayAt } = await budget.status();
+          const paused = new BudgetPausedError(
+            'requests_export',
+            nextDayAt,
+            `Calltouch answered that the points are exhausted (HTTP ${err.status ?? '—'})`,
+          );
+          await pause(paused, summary);
+          return {
+            slices: slices.indexOf(slice),
+            summary,
+            caughtUp: false,
+            paused: paused.message,
+          };
+        }
+        throw err;
+      }
+      await enqueueLeads(
+        redis,
+        queue,
+        records,
+        { seenKey: keys.seen(slice.day), checkpointKey: keys.checkpoint, checkpointMs: slice.toMs },
+        summary,
+      );
+    }
+    const caughtUp = slices.length === all.length;
+    metrics?.paused.set(0);
+    metrics?.lag.set(Math.max(0, (now() - (slices.at(-1)?.toMs ?? startedAt)) / 1000));
+    await redis.hset(keys.state, {
+      lastPollAt: startedAt,
+      lastError: '',
+      pausedUntil: '',
+      pausedReason: '',
+    });
+    return { slices: slices.length, summary, caughtUp };
+  };
+
+  /** One export now; resolves when it is done. Never throws: failures wait for the next tick. */
+  const tick = async (): Promise<LeadsTickResult> => {
+    const startedAt = now();
+    try {
+      const held = await lock.run(() => readWindow(startedAt));
+      if (!held) {
+        log.debug('another process is exporting leads; skipping this tick');
+        return { slices: 0, summary: emptyEnqueueSummary(), caughtUp: false, skipped: true };
+      }
+      const { value } = held;
+      if (value.slices > 0 || value.summary.read > 0) {
+        log.info(
+          { slices: value.slices, ...value.summary, caughtUp: value.caughtUp },
+          'leads export done',
+        );
+      }
+      return value;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await redis
+        .hset(keys.state, { lastPollAt: startedAt, lastError: message })
+        .catch(() => undefined);
+      log.warn(
+        { err: { message, code: (err as { code?: string }).code } },
+        'leads export failed; the checkpoint stays, the next tick retries',
+      );
+      return { slices: 0, summary: emptyEnqueueSummary(), caughtUp: false, error: message };
+    }
+  };
+
+  const schedule = (delayMs: number) => {
+    if (closed) return;
+    timer = setTimeout(() => {
+      const current = tick();
+      running = current;
+      void current.then((result) => {
+        running = undefined;
+        // Still behind after a long outage: go on soon instead of a whole interval later.
+        const behind = !result.caughtUp && !result.paused && !result.error && !result.skipped;
+        schedule(behind ? Math.min(1_000, options.intervalMs) : options.intervalMs);
+      });
+    }, delayMs);
+    timer.unref();
+  };
+
+  return {
+    name: 'leads-export',
+    /** Runs one export now (tests, operators); while another export holds the lease it is skipped. */
+    exportOnce: tick,
+    async start() {
+      if (started || closed) return;
+      started = true;
+      schedule(0);
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+export type LeadsExporter = ReturnType<typeof createLeadsExporter>;

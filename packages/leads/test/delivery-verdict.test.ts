@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  leadJobId,
+  signLeadBody,
+  toDeliveryVerdict,
+  toTransportFailure,
+  verifyLeadSignature,
+} from '../src/index.ts';
+
+describe('toDeliveryVerdict', () => {
+  it('delivers on any 2xx', () => {
+    for (const status of [200, 201, 202, 204])
+      expect(toDeliveryVerdict(status, '')).toEqual({ kind: 'delivered' });
+  });
+  it('retries 5xx and the "later" 4xx', () => {
+    for (const status of [500, 502, 503, 504, 408, 425, 429])
+      expect(toDeliveryVerdict(status, 'busy').kind).toBe('retry');
+  });
+  it('parks other 4xx and 3xx with the status and the answer', () => {
+    expect(toDeliveryVerdict(422, '{"error":"phone missing"}')).toEqual({
+      kind: 'park',
+      reason: 'receiver answered HTTP 422: {"error":"phone missing"}',
+    });
+    expect(toDeliveryVerdict(301, '').kind).toBe('park');
+    expect(toDeliveryVerdict(404, '')).toEqual({
+      kind: 'park',
+      reason: 'receiver answered HTTP 404',
+    });
+  });
+  it('truncates a long answer', () => {
+    const verdict = toDeliveryVerdict(400, 'x'.repeat(2_000));
+    expect(verdict.kind).toBe('park');
+    expect(verdict.kind === 'park' && verdict.reason.length).toBeLessThan(560);
+    expect(verdict.kind === 'park' && verdict.reason).toContain('[1500 more]');
+  });
+});
+
+describe('toTransportFailure', () => {
+  it('a refused connection never reached the receiver', () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(toTransportFailure(err).maybeDelivered).toBe(false);
+  });
+  it('a timeout or reset may have been processed', () => {
+    for (const code of ['ETIMEDOUT', 'ECONNRESET', undefined]) {
+      const err = Object.assign(new Error('boom'), { code });
+      expect(toTransportFailure(err).maybeDelivered).toBe(true);
+    }
+  });
+});
+
+describe('signature', () => {
+  it('is sha256=<hex HMAC of the raw body>, verified in constant time', () => {
+    const body = '{"requestId":"1"}';
+    // echo -n '{"requestId":"1"}' | openssl dgst -sha256 -hmac secret
+    expect(signLeadBody(body, 'secret')).toBe(
+      'sha256=714fc0a813b47f28f5275bbd4455208f3dcf127a5f8a805752f55f637324f98a',
+    );
+    expect(verifyLeadSignature(body, signLeadBody(body, 'secret'), 'secret')).toBe(true);
+    expect(verifyLeadSignature(body + ' ', signLeadBody(body, 'secret'), 'secret')).toBe(false);
+    expect(verifyLeadSignature(body, signLeadBody(body, 'other'), 'secret')).toBe(false);
+    expect(verifyLeadSignature(body, undefined, 'secret')).toBe(false);
+  });
+});
+
+describe('leadJobId', () => {
+  it('is lead-<requestId>, safe for BullMQ', () => {
+    expect(leadJobId(145507)).toBe('lead-145507');
+    expect(leadJobId('a:b')).toBe('lead-a_b');
+  });
+});
