@@ -6,19 +6,43 @@ export const MAX_DEALS_PER_BODY = 1_000;
 
 /**
  * ISO 8601 date or date-time, with or without an offset. A space between date and time is
- * tolerated (CRMs send `2024-05-01 10:00:00`); luxon then checks the calendar.
+ * tolerated (CRMs send `2024-05-01 10:00:00`).
  */
 const ISO =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /**
- * Reads an ISO 8601 text as an instant. Texts without an offset are wall-clock times of
- * `timeZone` (the Calltouch account's zone): a CRM that sends local times means local times.
+ * Reads an ISO 8601 text as an instant; undefined when it is not one or names no real date
+ * (Date.parse accepts 30 February). Texts without an offset are wall-clock times of `timeZone`
+ * (the Calltouch account's zone): a CRM that sends local times means local times. Texts with an
+ * offset are computed directly — this runs for every deal the listener takes, and luxon's zone
+ * machinery was its largest cost.
  */
 export function parseIsoInstant(text: string, timeZone: string): number | undefined {
-  if (!ISO.test(text)) return undefined;
-  const dt = DateTime.fromISO(text.replace(' ', 'T'), { zone: timeZone });
-  return dt.isValid ? dt.toMillis() : undefined;
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) =>
+    Number(m[i] ?? 0),
+  ) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const millisecond = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const offset = m[8];
+  if (offset === undefined) {
+    const local = DateTime.fromObject(
+      { year, month, day, hour, minute, second, millisecond },
+      { zone: timeZone },
+    );
+    return local.isValid ? local.toMillis() : undefined;
+  }
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+  if (offset === 'Z') return utc;
+  const digits = offset.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  if (minutes > 18 * 60) return undefined;
+  return utc - (offset.startsWith('-') ? -minutes : minutes) * 60_000;
 }
 
 const isoDate = z

@@ -73,7 +73,6 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
 
   const app = Fastify({
     logger: false,
-    disableRequestLogging: true,
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,

@@ -108,3 +108,30 @@ describe('toDealWrite', () => {
     expect(write.statusDateIfStatusChanges).toBe('');
   });
 });
+
+describe('parseIsoInstant edge cases', () => {
+  it('agrees with Date.parse on valid offset forms and refuses impossible dates', () => {
+    for (const text of [
+      '2024-07-19T16:42:32Z',
+      '2024-07-19T16:42:32.5+05:30',
+      '2024-07-19T16:42:32.123456-03:00',
+      '2024-07-19T16:42+0300',
+      '2024-02-29T00:00:00Z',
+    ]) {
+      expect(parseIsoInstant(text, 'Asia/Tokyo'), text).toBe(
+        Date.parse(text.replace(/\+0300$/, '+03:00')),
+      );
+    }
+    expect(parseIsoInstant('2024-07-19T16:42:32+03', 'UTC')).toBe(
+      Date.parse('2024-07-19T16:42:32+03:00'),
+    );
+    for (const bad of [
+      '2023-02-29T00:00:00Z',
+      '2024-04-31',
+      '2024-07-19T24:00:00Z',
+      '2024-07-19T10:00:00+25:00',
+    ]) {
+      expect(parseIsoInstant(bad, 'UTC'), bad).toBeUndefined();
+    }
+  });
+});
