@@ -29,7 +29,7 @@ return 1`;
 export interface EnqueueLeadsTarget {
   readonly seenKey: string;
   readonly checkpointKey: string;
-  /** The instant read through; the checkpoint moves here in the same transaction. */
+  /** The instant settled (read, all enqueued); the checkpoint moves here in the same transaction. */
   readonly checkpointMs: number;
 }
 

@@ -5,7 +5,12 @@ import type { Logger } from '@touchline/logger';
 import type { Registry } from '@touchline/metrics';
 import { BudgetPausedError, type PointsBudget } from '@touchline/pipeline';
 import { emptyEnqueueSummary, enqueueLeads, type EnqueueLeadsSummary } from './enqueue-leads.ts';
-import { startOfCalltouchDay, toExportSlices, toRequestFlags } from './export-window.ts';
+import {
+  startOfCalltouchDay,
+  toExportSlices,
+  toRequestFlags,
+  type ExportSlice,
+} from './export-window.ts';
 import { leadsKeys } from './lead-job.ts';
 import { leadsExportMetrics } from './metrics.ts';
 import { createTickLock } from './tick-lock.ts';
@@ -19,6 +24,8 @@ export interface LeadsExporterOptions {
   readonly budget: Pick<PointsBudget, 'check' | 'markExhausted' | 'status'>;
   /** Recognises Calltouch's "points exhausted" answer (configured statuses and pattern). */
   readonly isPointsExhausted: (err: CalltouchError) => boolean;
+  /** The shared limiter: a 429 slows the whole fleet down, as for every Calltouch request. */
+  readonly limiter?: { penalize(ms: number): Promise<void> };
   readonly prefix: string;
   readonly logger: Logger;
   readonly registry?: Registry;
@@ -28,7 +35,7 @@ export interface LeadsExporterOptions {
   readonly timeZone: string;
   /** LEADS_REQUEST_FLAGS. */
   readonly flags?: readonly string[];
-  /** Each window starts this long before the checkpoint, for leads that appear late. Default 5 min. */
+  /** Leads newer than this at read time are read again by the next tick (they may show late). Default 5 min. */
   readonly overlapMs?: number;
   /** Days read per tick while catching up after downtime. Default 7. */
   readonly maxDaysPerTick?: number;
@@ -50,6 +57,7 @@ export interface LeadsTickResult {
  * The leads export scheduler. Every interval it reads the Calltouch requests journal from its
  * durable checkpoint (an instant in Redis; the very first run starts at the beginning of the
  * current Calltouch day) through now, one call per Calltouch day, and enqueues the new leads.
+ * The checkpoint trails the read by a small overlap, so leads that show up late are still seen.
  * The checkpoint moves in the same transaction as each day's jobs, so downtime of any length —
  * across midnight too — is caught up with no gap, and a crash never skips nor doubles a lead.
  * Before each call the points budget is asked: the export is the first traffic to pause.
@@ -70,6 +78,15 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
   let closed = false;
   let started = false;
 
+  /**
+   * The next checkpoint after a slice: the first instant not settled yet. Calltouch may show a lead some time after its
+   * creation instant, so the last `overlapMs` before the read are read again next time (the
+   * seen-set drops what was already enqueued); a day long over is settled to its end, so a
+   * catch-up after downtime never re-reads the previous day.
+   */
+  const settledThrough = (slice: ExportSlice, readAt: number) =>
+    Math.max(slice.fromMs, Math.min(slice.toMs + 1, readAt - overlapMs));
+
   const pause = async (err: BudgetPausedError, summary: EnqueueLeadsSummary) => {
     metrics?.paused.set(1);
     await redis.hset(keys.state, { pausedUntil: err.untilMs, pausedReason: err.message });
@@ -81,11 +98,10 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
   };
 
   const readWindow = async (startedAt: number): Promise<LeadsTickResult> => {
-    const stored = await redis.get(keys.checkpoint);
-    const fromMs =
-      stored === null
-        ? startOfCalltouchDay(startedAt, timeZone)
-        : Math.max(0, Number(stored) - overlapMs);
+    // Pin the very first checkpoint at once: a first run that fails or is paused must not
+    // let the start slide to a later day when it finally succeeds.
+    await redis.set(keys.checkpoint, String(startOfCalltouchDay(startedAt, timeZone)), 'NX');
+    const fromMs = Number(await redis.get(keys.checkpoint));
     const all = toExportSlices(fromMs, startedAt, timeZone);
     const slices = all.slice(0, maxDaysPerTick);
     const summary = emptyEnqueueSummary();
@@ -123,7 +139,11 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
         redis,
         queue,
         records,
-        { seenKey: keys.seen(slice.day), checkpointKey: keys.checkpoint, checkpointMs: slice.toMs },
+        {
+          seenKey: keys.seen(slice.day),
+          checkpointKey: keys.checkpoint,
+          checkpointMs: settledThrough(slice, startedAt),
+        },
         summary,
       );
     }

@@ -15,7 +15,7 @@ export const leadJobId = (requestId: string | number): string =>
 
 /** Redis keys of the leads flow beside its BullMQ queue (a separate namespace: no clash). */
 export const leadsKeys = (prefix: string) => ({
-  /** The instant (ms) up to which the journal has been read and every lead enqueued. */
+  /** The instant (ms) from which the next export reads: every lead before it is enqueued. */
   checkpoint: `${prefix}:leads-export:checkpoint`,
   /** Last poll, last error, pause: read by `touchline status`. */
   state: `${prefix}:leads-export:state`,
