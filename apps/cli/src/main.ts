@@ -72,9 +72,10 @@ export function createProgram(): Command {
     .description(
       'Bull Board on BOARD_PORT: every queue, parked items, retry (basic auth off loopback)',
     )
-    .action(() => {
-      loadConfig(schemas.board);
-      notAvailable('board');
+    .action(async () => {
+      const config = loadConfig(schemas.board);
+      const { board } = await import('./commands/board.ts');
+      await board(config);
     });
 
   program
@@ -128,9 +129,10 @@ export function createProgram(): Command {
     .command('status')
     .description('Queue depths, points left, last poll, oldest pending item')
     .option('--json', 'print the same as JSON on stdout')
-    .action(() => {
-      loadConfig(schemas.base);
-      notAvailable('status');
+    .action(async (opts: { json?: boolean }) => {
+      const config = loadConfig(schemas.status);
+      const { status } = await import('./commands/status.ts');
+      process.exitCode = await status(config, { json: opts.json === true });
     });
 
   return program;
