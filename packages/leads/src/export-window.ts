@@ -6,7 +6,7 @@ export interface ExportSlice {
   /** The Calltouch day (YYYY-MM-DD in CALLTOUCH_TIMEZONE). */
   readonly day: string;
   readonly fromMs: number;
-  /** Inclusive; the checkpoint moves here once the slice's leads are enqueued. */
+  /** Inclusive (the query's timeTo names the second that contains it). */
   readonly toMs: number;
   readonly query: Required<Pick<RequestsQuery, 'dateFrom' | 'dateTo' | 'timeFrom' | 'timeTo'>>;
 }
