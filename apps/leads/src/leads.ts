@@ -45,8 +45,9 @@ const describeUrl = (raw: string): string => {
 
 /**
  * The leads role's components on a given context (alone, or inside `touchline all`): the
- * `leads` queue, the webhook delivery and the export scheduler, listed so that closing in
- * reverse stops the export first, then lets deliveries in flight finish, then closes the queue.
+ * Calltouch stack, the `leads` queue, the webhook delivery and the export scheduler, listed so
+ * that closing in reverse stops the export first, then lets deliveries in flight finish, then
+ * closes the queue and the stack.
  * With LEADS_WEBHOOK_URL unset the export is off: one component that says so in the log.
  */
 export function createLeadsParts(
@@ -83,6 +84,16 @@ export function createLeadsParts(
       registry,
       logger,
     );
+  // A stack made here is closed here (it may own connections, e.g. the limiter's); a shared one
+  // is closed by its owner.
+  const ownedStack = options.stack ? undefined : (stack as { close?: () => Promise<void> });
+  const stackComponent: Component = {
+    name: 'leads-calltouch',
+    async start() {},
+    close: async () => {
+      await ownedStack?.close?.();
+    },
+  };
   const queue: Queue = createFlowQueue('leads', redis, prefix);
   const queueComponent: Component = {
     name: 'leads-queue',
@@ -126,7 +137,7 @@ export function createLeadsParts(
     ...(options.overlapMs !== undefined ? { overlapMs: options.overlapMs } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  return [queueComponent, delivery, exporter];
+  return [stackComponent, queueComponent, delivery, exporter];
 }
 
 /** `touchline leads`: the leads export scheduler and its webhook delivery. */

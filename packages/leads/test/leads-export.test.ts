@@ -70,6 +70,8 @@ function setup(options: Setup) {
     registry,
     memory.logger,
   );
+  // Newer stacks own a connection of their own (the limiter's): close it when there is one.
+  cleanup.push(async () => (stack as { close?: () => Promise<void> }).close?.());
   const queue = createFlowQueue('leads', redis, prefix);
   cleanup.push(() => queue.close());
   const clock = { now: at(options.startIso) };

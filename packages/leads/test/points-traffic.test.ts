@@ -22,7 +22,8 @@ beforeAll(async () => {
   standIn = await createCalltouchStandIn({
     historyDays: 1,
     requestsPerDay: 20,
-    rateLimit: 5,
+    // Room above the limiter's rate: this test is about points, not the 429 ceiling.
+    rateLimit: 50,
     latencyMs: { min: 5, max: 20 },
     pointsCost: COSTS,
     timeZone: ZONE,
@@ -45,18 +46,19 @@ describe('points counted through the stack', () => {
       ...leadsConfig(standIn, {
         CALLTOUCH_POINTS_COST: JSON.stringify(COSTS),
         CALLTOUCH_POINTS_DAILY_BUDGET: '1000',
-        CALLTOUCH_RATE_LIMIT: '5',
+        CALLTOUCH_RATE_LIMIT: '20',
         CALLTOUCH_RATE_MARGIN_MS: '20',
       }),
       QUEUE_PREFIX: prefix,
     };
     const registry = createRegistry();
-    const { client, budget } = createCalltouchStack(
+    const stack = createCalltouchStack(
       { ...config, CALLTOUCH_CALLS_MODE: 'lead-import' },
       redis,
       registry,
       memoryLogger('warn').logger,
     );
+    const { client, budget } = stack;
     const call = (n: number) => ({
       referenceId: `pt-${n}`,
       clientPhoneNumber: `7999000${String(n).padStart(4, '0')}`,
@@ -111,5 +113,7 @@ describe('points counted through the stack', () => {
     const remaining = await metricValues(registry, 'touchline_calltouch_points_remaining');
     expect(remaining[0]?.value).toBe(1000 - theirs.total);
     expect(standIn.stats().requests.rateLimited).toBe(0);
+    // Newer stacks own a connection of their own (the limiter's): close it when there is one.
+    await (stack as { close?: () => Promise<void> }).close?.();
   });
 });
