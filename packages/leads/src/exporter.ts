@@ -87,13 +87,20 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
   const settledThrough = (slice: ExportSlice, readAt: number) =>
     Math.max(slice.fromMs, Math.min(slice.toMs + 1, readAt - overlapMs));
 
+  /** The pause last logged: a pause that lasts all day is logged once, not every tick. */
+  let loggedPause: number | undefined;
+
   const pause = async (err: BudgetPausedError, summary: EnqueueLeadsSummary) => {
     metrics?.paused.set(1);
     await redis.hset(keys.state, { pausedUntil: err.untilMs, pausedReason: err.message });
-    log.warn(
-      { until: new Date(err.untilMs).toISOString(), reason: err.message },
-      'leads export paused by the points budget; it resumes by itself when the Calltouch day turns',
-    );
+    const fields = { until: new Date(err.untilMs).toISOString(), reason: err.message };
+    if (loggedPause === err.untilMs) log.debug(fields, 'leads export still paused');
+    else
+      log.warn(
+        fields,
+        'leads export paused by the points budget; it resumes by itself when the Calltouch day turns',
+      );
+    loggedPause = err.untilMs;
     return summary;
   };
 
@@ -148,6 +155,8 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
       );
     }
     const caughtUp = slices.length === all.length;
+    if (loggedPause !== undefined) log.info('leads export resumed');
+    loggedPause = undefined;
     metrics?.paused.set(0);
     metrics?.lag.set(Math.max(0, (now() - (slices.at(-1)?.toMs ?? startedAt)) / 1000));
     await redis.hset(keys.state, {
