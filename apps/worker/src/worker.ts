@@ -61,8 +61,11 @@ export function createWorkerParts(
     logger,
     maxWaitMs: config.CHUNK_MAX_WAIT_MS,
     concurrency: config.WORKER_BATCHES_IN_FLIGHT,
-    ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-    ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    lockDurationMs: options.lockDurationMs ?? config.WORKER_CLAIM_TIMEOUT_MS,
+    // Stalled claims are looked for twice per claim timeout, so a dead worker's items are
+    // back in the queue within 1.5 × WORKER_CLAIM_TIMEOUT_MS.
+    stalledIntervalMs:
+      options.stalledIntervalMs ?? Math.max(500, Math.floor(config.WORKER_CLAIM_TIMEOUT_MS / 2)),
   };
   const calls = createBatchConsumer({
     ...common,
@@ -90,6 +93,7 @@ export function createWorkerParts(
     async start() {},
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
+      await stack.close();
     },
   };
   return { components: [queuesComponent, calls], stack, queues, consumers: [calls] };

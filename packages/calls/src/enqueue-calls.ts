@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { addJobsAtomically } from '@touchline/pipeline';
-import type { McnCall } from '@touchline/mcn';
+import { createHash } from 'node:crypto';
+import type { InvalidMcnRecord, McnCall } from '@touchline/mcn';
 import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
 import { callJobId, type CallJob } from './call-job.ts';
 
@@ -78,4 +79,42 @@ export async function enqueueCalls(
     multi.expire(seenKey, SEEN_TTL_SECONDS);
   });
   return summary;
+}
+
+/**
+ * Counts MCN records that do not even parse (no callid, garbage fields) once per day, not once
+ * per poll: each is remembered in the day's seen set by its callid or, without one, by a hash
+ * of the record. Returns the records seen for the first time (to log them once).
+ */
+export async function countInvalidOnce(
+  redis: Redis,
+  seenKey: string,
+  invalid: readonly InvalidMcnRecord[],
+  summary: EnqueueSummary,
+): Promise<InvalidMcnRecord[]> {
+  if (invalid.length === 0) return [];
+  const keyOf = (bad: InvalidMcnRecord) => {
+    const callid = (bad.record as { callid?: unknown } | null)?.callid;
+    return typeof callid === 'string' || typeof callid === 'number'
+      ? `invalid:${String(callid)}`
+      : `invalid:${createHash('sha1')
+          .update(JSON.stringify(bad.record) ?? '')
+          .digest('hex')}`;
+  };
+  const keys = invalid.map(keyOf);
+  const added = await redis
+    .multi()
+    .smismember(seenKey, ...keys)
+    .sadd(seenKey, ...keys)
+    .expire(seenKey, SEEN_TTL_SECONDS)
+    .exec();
+  const before = (added?.[0]?.[1] ?? []) as number[];
+  const fresh = invalid.filter((_, i) => before[i] !== 1);
+  summary.read += invalid.length;
+  summary.duplicate += invalid.length - fresh.length;
+  summary.rejected += fresh.length;
+  if (fresh.length)
+    summary.rejectedBy['invalid record'] =
+      (summary.rejectedBy['invalid record'] ?? 0) + fresh.length;
+  return fresh;
 }

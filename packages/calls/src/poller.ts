@@ -5,7 +5,12 @@ import type { Logger } from '@touchline/logger';
 import type { McnClient } from '@touchline/mcn';
 import { mcnMetrics, type Registry } from '@touchline/metrics';
 import type { ToCalltouchCallOptions } from './mapping/index.ts';
-import { emptySummary, enqueueCalls, type EnqueueSummary } from './enqueue-calls.ts';
+import {
+  countInvalidOnce,
+  emptySummary,
+  enqueueCalls,
+  type EnqueueSummary,
+} from './enqueue-calls.ts';
 
 export interface McnPollerOptions {
   readonly redis: Redis;
@@ -99,10 +104,8 @@ export function createMcnPoller(options: McnPollerOptions) {
   /** Reads one day and enqueues what is new. */
   const readDay = async (day: string, summary: EnqueueSummary) => {
     const page = await client.fetchCallLog(day, day);
-    for (const bad of page.invalid) {
-      log.warn({ day, reason: bad.reason }, 'MCN record without a usable callid; not imported');
-      summary.rejected += 1;
-      summary.rejectedBy['invalid record'] = (summary.rejectedBy['invalid record'] ?? 0) + 1;
+    for (const bad of await countInvalidOnce(redis, keys.seen(day), page.invalid, summary)) {
+      log.warn({ day, reason: bad.reason }, 'MCN record that cannot be read; not imported');
     }
     await enqueueCalls(redis, options.queue, keys.seen(day), page.calls, options.mapping, summary);
   };
@@ -205,10 +208,7 @@ export async function backfillCalls(
   const summary = emptySummary();
   for (const day of daysBetween(from, to)) {
     const page = await options.client.fetchCallLog(day, day);
-    summary.rejected += page.invalid.length;
-    if (page.invalid.length)
-      summary.rejectedBy['invalid record'] =
-        (summary.rejectedBy['invalid record'] ?? 0) + page.invalid.length;
+    await countInvalidOnce(options.redis, keys.seen(day), page.invalid, summary);
     await enqueueCalls(
       options.redis,
       options.queue,

@@ -205,6 +205,11 @@ export const VARIABLES = {
     default: '4',
     doc: 'Batches each worker process keeps in flight per flow; a few keep the limiter slots filled despite latency.',
   }),
+  WORKER_CLAIM_TIMEOUT_MS: v(duration('ms'), {
+    group: 'Calltouch limits',
+    default: '30000',
+    doc: 'How long a batch claim lasts without renewal: the items of a worker that died return to the queue after it (ms, or with a unit).',
+  }),
   MCN_API_URL: v(url(), {
     group: 'MCN',
     default: 'https://api.mcn.ru/v2/rest',

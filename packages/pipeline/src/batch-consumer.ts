@@ -10,8 +10,10 @@ import type { Flow } from './queues.ts';
 export interface DeliveryContext {
   /** Aborted when the process shuts down: stop waiting, nothing has left yet. */
   readonly signal: AbortSignal;
-  /** Call right before a request carrying these items leaves (after the limiter). */
+  /** Marks items in flight (done by the Calltouch gate at departure; for other senders). */
   markSent(ids: readonly string[]): Promise<void>;
+  /** The Redis hash of in-flight marks, for the gate to write atomically at departure. */
+  readonly inflightKey: string;
 }
 
 export interface BatchConsumerOptions<T> {
@@ -61,7 +63,8 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   const concurrency = options.concurrency ?? 4;
   const lockDurationMs = options.lockDurationMs ?? 30_000;
   const log = logger.child({ component: 'batch-consumer', flow });
-  const inflight = createInflight(options.connection, `${options.prefix}:${flow}:inflight`);
+  const inflightKey = `${options.prefix}:${flow}:inflight`;
+  const inflight = createInflight(options.connection, inflightKey);
   const controller = new AbortController();
   const stats = { batches: 0, items: 0 };
   let worker: Worker | undefined;
@@ -167,6 +170,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           ? await options.deliver(items, {
               signal: controller.signal,
               markSent: (sent) => inflight.mark(sent),
+              inflightKey,
             })
           : new Map<string, ItemOutcome>();
     } catch (err) {

@@ -1,39 +1,38 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CalltouchEndpoint, RequestGate } from '@touchline/calltouch';
+import type { RequestGate } from '@touchline/calltouch';
 import type { Limiter } from '@touchline/limiter';
 
+/** The items of the request about to leave, and the hash where they are marked in flight. */
 interface Departure {
   readonly ids: readonly string[];
-  readonly markSent: (ids: readonly string[]) => Promise<void>;
+  readonly inflightKey: string;
 }
 
 const departure = new AsyncLocalStorage<Departure>();
 
-/** Gates that must also pass before a request leaves (the points budget). */
-export type EndpointGate = (endpoint: CalltouchEndpoint) => Promise<void>;
-
 /**
  * The gate every Calltouch request passes right before it leaves (the client calls it from a
- * got `beforeRequest` hook, so retries pass it too): first the points budget, then the shared
- * limiter; then the items of the request are marked in flight, so that a request whose answer
- * never comes makes their next delivery count as a duplicate.
+ * got `beforeRequest` hook, so retries pass it too): the shared limiter, which in the same
+ * Redis script marks the request's items in flight, so that a request whose answer never comes
+ * makes their next delivery count as a duplicate — with no extra round-trip before departure.
  */
-export function createCalltouchGate(limiter: Limiter, budget?: EndpointGate): RequestGate {
+export function createCalltouchGate(limiter: Limiter): RequestGate {
   return {
-    async acquire(endpoint) {
-      if (budget) await budget(endpoint);
-      await limiter.acquire();
+    async acquire() {
       const current = departure.getStore();
-      if (current) await current.markSent(current.ids);
+      await limiter.acquire(
+        undefined,
+        current ? { key: current.inflightKey, ids: current.ids } : undefined,
+      );
     },
   };
 }
 
-/** Runs `send` so that the gate marks `ids` in flight when its request departs. */
+/** Runs `send` so that the gate marks `ids` in flight (in `inflightKey`) when it departs. */
 export function withDeparture<R>(
   ids: readonly string[],
-  markSent: (ids: readonly string[]) => Promise<void>,
+  inflightKey: string,
   send: () => Promise<R>,
 ): Promise<R> {
-  return departure.run({ ids, markSent }, send);
+  return departure.run({ ids, inflightKey }, send);
 }

@@ -39,6 +39,8 @@ export interface CalltouchStack {
   readonly limiter: Limiter;
   readonly budget: PointsBudget;
   readonly isPointsExhausted: ReturnType<typeof pointsExhaustedMatcher>;
+  /** Closes the limiter's own connection. */
+  close(): Promise<void>;
 }
 
 /** The limiter key of one egress IP: every process behind it shares the slots. */
@@ -55,7 +57,12 @@ export function createCalltouchStack(
   logger: Logger,
 ): CalltouchStack {
   const prefix = config.QUEUE_PREFIX;
-  const limiter = createLimiter(redis, limiterKey(prefix, config.CALLTOUCH_EGRESS_ID), {
+  // The limiter gets a connection of its own: on the shared one its replies would queue behind
+  // bulk job scripts, and every millisecond between the departure check and the request leaving
+  // is jitter the window margin has to absorb.
+  const limiterRedis = redis.duplicate();
+  limiterRedis.on('error', () => undefined); // the shared connection already reports outages
+  const limiter = createLimiter(limiterRedis, limiterKey(prefix, config.CALLTOUCH_EGRESS_ID), {
     limit: config.CALLTOUCH_RATE_LIMIT,
     marginMs: config.CALLTOUCH_RATE_MARGIN_MS,
   });
@@ -106,5 +113,8 @@ export function createCalltouchStack(
       config.CALLTOUCH_POINTS_EXHAUSTED_STATUS,
       config.CALLTOUCH_POINTS_EXHAUSTED_PATTERN,
     ),
+    async close() {
+      await limiterRedis.quit().catch(() => limiterRedis.disconnect());
+    },
   };
 }

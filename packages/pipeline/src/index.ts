@@ -10,3 +10,4 @@ export * from './replay.ts';
 export * from './queue-metrics.ts';
 export * from './points.ts';
 export * from './calltouch-stack.ts';
+export * from './status/index.ts';

@@ -59,7 +59,7 @@ export async function sendBatch<T extends { readonly id: string }>(
     try {
       await withDeparture(
         items.map((i) => i.id),
-        (ids) => ctx.markSent(ids),
+        ctx.inflightKey,
         () => request(items),
       );
       return { ok: true };

@@ -2,3 +2,4 @@ export * from './wait-for.ts';
 export * from './redis-server.ts';
 export * from './test-redis.ts';
 export * from './silent-logger.ts';
+export * from './processes.ts';

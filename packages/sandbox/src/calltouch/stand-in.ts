@@ -110,6 +110,11 @@ export async function createCalltouchStandIn(
     state.arrival(config.endpoint ?? 'unknown');
     // Arrival time is taken before anything else, as the real limiter would see it.
     const { allowed } = window.arrive(request.ip, performance.now());
+    if (process.env['TOUCHLINE_DEBUG_LIMITER']) {
+      process.stderr.write(
+        `sandbox: arrived ${(performance.timeOrigin + performance.now()).toFixed(1)} ${allowed ? 'ok' : '429'}\n`,
+      );
+    }
     const storm = faults.stormUntilMs > Date.now();
     if (storm || !allowed) {
       await pause(latency());
