@@ -67,6 +67,8 @@ describe('calls: crash safety with the roles as separate processes', () => {
     });
     // Calls that reached Calltouch twice were all counted; counted ones may also include
     // requests that left but never arrived (the unavoidable window, both ways).
+    // With answers this slow, requests were in flight when the worker died.
+    expect(stats.calls.duplicates).toBeGreaterThan(0);
     expect(stats.calls.duplicates).toBeLessThanOrEqual(counted);
     expect(stats.calls.unique).toBe(calls.length);
     expect(stats.requests.rateLimited).toBe(0);
