@@ -1,14 +1,30 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { schemas } from '@touchline/config';
 import { loadConfig } from './load-config.ts';
-import { notAvailable } from './commands/not-available.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const parseDate = (value: string): string => {
   if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new Error(`expected a date YYYY-MM-DD, got "${value}"`);
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got "${value}"`);
   }
   return value;
+};
+
+const parseCount = (value: string, name: string): number => {
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError(`--${name} expects a whole number, got "${value}"`);
+  return Number(value);
+};
+const FAULTS = ['5xx', '429', 'mcn-outage', 'slow'];
+const parseFaults = (value: string): string[] => {
+  const list = value
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const unknown = list.filter((f) => !FAULTS.includes(f));
+  if (unknown.length)
+    throw new InvalidArgumentError(`unknown fault ${unknown.join(', ')}: use ${FAULTS.join(', ')}`);
+  return list;
 };
 
 /** The `touchline` program: one command per role of the pipeline (SPEC §3). */
@@ -52,9 +68,12 @@ export function createProgram(): Command {
     .description(
       'CRM webhook service: POST /v1/orders on CRM_LISTENER_PORT, deals durably queued before 202',
     )
-    .action(() => {
-      loadConfig(schemas.crmListener);
-      notAvailable('crm-listener');
+    .action(async () => {
+      const config = loadConfig(schemas.crmListener);
+      const { startCrmListener } = await import('@touchline/app-crm-listener');
+      await (
+        await startCrmListener(config)
+      ).done;
     });
 
   program
@@ -62,9 +81,12 @@ export function createProgram(): Command {
     .description(
       'Leads export: read new Calltouch requests and deliver each to LEADS_WEBHOOK_URL, signed',
     )
-    .action(() => {
-      loadConfig(schemas.leads);
-      notAvailable('leads');
+    .action(async () => {
+      const config = loadConfig(schemas.leads);
+      const { startLeads } = await import('@touchline/app-leads');
+      await (
+        await startLeads(config)
+      ).done;
     });
 
   program
@@ -81,9 +103,12 @@ export function createProgram(): Command {
   program
     .command('all')
     .description('Every role above in one process: the single-machine deployment')
-    .action(() => {
-      loadConfig(schemas.all);
-      notAvailable('all');
+    .action(async () => {
+      const config = loadConfig(schemas.all);
+      const { startAll } = await import('./commands/all.ts');
+      await (
+        await startAll(config)
+      ).done;
     });
 
   program
@@ -100,7 +125,30 @@ export function createProgram(): Command {
   program
     .command('demo')
     .description('sandbox + all wired together: the whole pipeline on one machine in one command')
-    .action(() => notAvailable('demo'));
+    .option(
+      '--backlog <calls>',
+      'calls waiting at MCN when the demo starts',
+      (v) => parseCount(v, 'backlog'),
+      0,
+    )
+    .option(
+      '--faults <list>',
+      'comma-separated fault profile: 5xx, 429, mcn-outage, slow',
+      (v) => parseFaults(v),
+      [] as string[],
+    )
+    .option(
+      '--workers <n>',
+      'worker processes (1 runs everything in one process)',
+      (v) => parseCount(v, 'workers'),
+      1,
+    )
+    .action(async (opts: { backlog: number; faults: string[]; workers: number }) => {
+      const { loadEnv } = await import('@touchline/config');
+      const { runDemo } = await import('./demo/demo.ts');
+      process.exitCode = await runDemo(loadEnv(), { ...opts, workers: Math.max(1, opts.workers) });
+      process.exit();
+    });
 
   program
     .command('backfill')

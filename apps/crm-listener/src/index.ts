@@ -1,2 +1,6 @@
-export { startCrmListener } from './start-crm-listener.ts';
-export type { RunningCrmListener, StartCrmListenerOptions } from './start-crm-listener.ts';
+export { createCrmListenerParts, startCrmListener } from './start-crm-listener.ts';
+export type {
+  CrmListenerParts,
+  RunningCrmListener,
+  StartCrmListenerOptions,
+} from './start-crm-listener.ts';

@@ -4,7 +4,13 @@ import { createRegistry, type Registry } from '@touchline/metrics';
 import { createCrmListenerServer, createOrderIntake } from '@touchline/orders';
 import { createFlowQueue } from '@touchline/pipeline';
 import { checkEvictionPolicy, createRedis, isRedisReady } from '@touchline/redis';
-import { createOpsServer, runRole, type Component, type RunningRole } from '@touchline/runtime';
+import {
+  createHeartbeat,
+  createOpsServer,
+  runRole,
+  type Component,
+  type RunningRole,
+} from '@touchline/runtime';
 
 export interface StartCrmListenerOptions {
   readonly logger?: Logger;
@@ -26,23 +32,25 @@ export interface RunningCrmListener extends RunningRole {
   metricsPort(): number | undefined;
 }
 
+/** The listener's components (its own producer connection, the webhook server). */
+export interface CrmListenerParts {
+  readonly components: Component[];
+  /** The webhook port as bound. */
+  port(): number;
+  /** True when Redis answers (for readiness). */
+  ready(): Promise<boolean>;
+}
+
 /**
- * The `touchline crm-listener` role: the webhook service on CRM_LISTENER_PORT writing deals to
- * the `orders` queue through a producer Redis client (fails fast: a Redis outage answers 503,
- * never hangs the CRM), and /metrics on METRICS_PORT. Starts even when Redis is down.
+ * The webhook service writing deals to the `orders` queue through a producer Redis client
+ * (fails fast: a Redis outage answers 503, never hangs the CRM). Used alone by
+ * `touchline crm-listener` and inside `touchline all`.
  */
-export async function startCrmListener(
+export function createCrmListenerParts(
   config: CrmListenerConfig,
-  opts: StartCrmListenerOptions = {},
-): Promise<RunningCrmListener> {
-  const logger =
-    opts.logger ??
-    createLogger({
-      level: config.LOG_LEVEL,
-      name: 'crm-listener',
-      secrets: [config.CRM_WEBHOOK_SECRET],
-    });
-  const registry = opts.registry ?? createRegistry({ role: 'crm-listener' });
+  deps: { logger: Logger; registry: Registry; host?: string },
+): CrmListenerParts {
+  const { logger, registry } = deps;
   const redis = createRedis({
     url: config.REDIS_URL,
     role: 'producer',
@@ -60,22 +68,13 @@ export async function startCrmListener(
   });
   const server = createCrmListenerServer({
     port: config.CRM_LISTENER_PORT,
-    ...(opts.host ? { host: opts.host } : {}),
+    ...(deps.host ? { host: deps.host } : {}),
     secret: config.CRM_WEBHOOK_SECRET,
     intake,
     redis,
     registry,
     logger,
   });
-  const ops =
-    opts.serveMetrics === false
-      ? undefined
-      : createOpsServer({
-          port: config.METRICS_PORT,
-          ...(opts.metricsHost ? { host: opts.metricsHost } : {}),
-          registry,
-          checks: { redis: () => isRedisReady(redis) },
-        });
   const connections: Component = {
     name: 'redis',
     async start() {
@@ -88,11 +87,54 @@ export async function startCrmListener(
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  const heartbeat = createHeartbeat({
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    role: 'crm-listener',
+    logger,
+  });
+  return {
+    components: [connections, heartbeat, server],
+    port: () => server.port(),
+    ready: () => isRedisReady(redis),
+  };
+}
+
+/**
+ * The `touchline crm-listener` role: the webhook service on CRM_LISTENER_PORT and /metrics on
+ * METRICS_PORT. Starts even when Redis is down.
+ */
+export async function startCrmListener(
+  config: CrmListenerConfig,
+  opts: StartCrmListenerOptions = {},
+): Promise<RunningCrmListener> {
+  const logger =
+    opts.logger ??
+    createLogger({
+      level: config.LOG_LEVEL,
+      name: 'crm-listener',
+      secrets: [config.CRM_WEBHOOK_SECRET],
+    });
+  const registry = opts.registry ?? createRegistry({ role: 'crm-listener' });
+  const parts = createCrmListenerParts(config, {
+    logger,
+    registry,
+    ...(opts.host ? { host: opts.host } : {}),
+  });
+  const ops =
+    opts.serveMetrics === false
+      ? undefined
+      : createOpsServer({
+          port: config.METRICS_PORT,
+          ...(opts.metricsHost ? { host: opts.metricsHost } : {}),
+          registry,
+          checks: { redis: () => parts.ready() },
+        });
   const role = await runRole({
     name: 'crm-listener',
     logger,
-    components: [...(ops ? [ops] : []), connections, server],
+    components: [...(ops ? [ops] : []), ...parts.components],
     ...(opts.handleSignals === undefined ? {} : { handleSignals: opts.handleSignals }),
   });
-  return { ...role, port: () => server.port(), metricsPort: () => ops?.port() };
+  return { ...role, port: () => parts.port(), metricsPort: () => ops?.port() };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '@touchline/logger';
 import { leadsMetrics } from '@touchline/metrics';
 import { createCalltouchStack, createFlowQueue, type CalltouchStack } from '@touchline/pipeline';
 import {
+  createHeartbeat,
   createOpsServer,
   createRoleContext,
   runRole,
@@ -161,7 +162,17 @@ export async function startLeads(
   return runRole({
     name: 'leads',
     logger: ctx.logger,
-    components: [ops, ctx.redisComponent, ...createLeadsParts(config, ctx, options)],
+    components: [
+      ops,
+      ctx.redisComponent,
+      createHeartbeat({
+        redis: ctx.redis,
+        prefix: config.QUEUE_PREFIX,
+        role: 'leads',
+        logger: ctx.logger,
+      }),
+      ...createLeadsParts(config, ctx, options),
+    ],
     handleSignals: options.handleSignals ?? true,
   });
 }

@@ -3,6 +3,7 @@ import type { McnPollerConfig } from '@touchline/config';
 import { createMcnClient } from '@touchline/mcn';
 import { createFlowQueue } from '@touchline/pipeline';
 import {
+  createHeartbeat,
   createOpsServer,
   createRoleContext,
   runRole,
@@ -64,7 +65,17 @@ export async function startMcnPoller(
   return runRole({
     name: 'mcn-poller',
     logger: ctx.logger,
-    components: [ops, ctx.redisComponent, ...createMcnPollerParts(config, ctx)],
+    components: [
+      ops,
+      ctx.redisComponent,
+      createHeartbeat({
+        redis: ctx.redis,
+        prefix: config.QUEUE_PREFIX,
+        role: 'mcn-poller',
+        logger: ctx.logger,
+      }),
+      ...createMcnPollerParts(config, ctx),
+    ],
     handleSignals: options.handleSignals ?? true,
   });
 }

@@ -2,15 +2,19 @@ import type { Queue } from 'bullmq';
 import { callJobSchema, createCallsDelivery } from '@touchline/calls';
 import type { WorkerConfig } from '@touchline/config';
 import { calltouchMetrics } from '@touchline/metrics';
+import { createOrdersDelivery } from '@touchline/orders';
 import {
   createBatchConsumer,
+  createCalltouchStack,
   createFlowQueue,
   registerQueueMetrics,
   type BatchConsumer,
+  type CalltouchStack,
   type Flow,
   type ItemOutcome,
 } from '@touchline/pipeline';
 import {
+  createHeartbeat,
   createOpsServer,
   createRoleContext,
   runRole,
@@ -18,7 +22,6 @@ import {
   type RoleContext,
   type RunningRole,
 } from '@touchline/runtime';
-import { createCalltouchStack, type CalltouchStack } from '@touchline/pipeline';
 
 export interface WorkerOptions {
   readonly handleSignals?: boolean;
@@ -81,6 +84,24 @@ export function createWorkerParts(
     }),
     onOutcome: countItem('calls_import'),
   });
+  const orders = createOrdersDelivery({
+    redis,
+    prefix,
+    client: stack.client,
+    limiter: stack.limiter,
+    budget: stack.budget,
+    isPointsExhausted: stack.isPointsExhausted,
+    logger,
+    registry,
+    timeZone: config.CALLTOUCH_TIMEZONE,
+  });
+  const ordersConsumer = createBatchConsumer({
+    ...common,
+    flow: 'orders',
+    maxBatch: 100,
+    schema: orders.schema,
+    deliver: orders.deliver,
+  });
   const queues = new Map<Flow, Queue>(
     (['calls', 'orders', 'leads'] as const).map((flow) => [
       flow,
@@ -96,7 +117,12 @@ export function createWorkerParts(
       await stack.close();
     },
   };
-  return { components: [queuesComponent, calls], stack, queues, consumers: [calls] };
+  return {
+    components: [queuesComponent, calls, ordersConsumer],
+    stack,
+    queues,
+    consumers: [calls, ordersConsumer],
+  };
 }
 
 /** `touchline worker`: batching, sending, retries; run as many as you like. */
@@ -119,7 +145,17 @@ export async function startWorker(
   return runRole({
     name: 'worker',
     logger: ctx.logger,
-    components: [ops, ctx.redisComponent, ...parts.components],
+    components: [
+      ops,
+      ctx.redisComponent,
+      createHeartbeat({
+        redis: ctx.redis,
+        prefix: config.QUEUE_PREFIX,
+        role: 'worker',
+        logger: ctx.logger,
+      }),
+      ...parts.components,
+    ],
     handleSignals: options.handleSignals ?? true,
   });
 }

@@ -42,3 +42,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   };
   return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }
+
+/** A log destination appending to `path` (directories created), for roles that own the terminal. */
+export function fileDestination(path: string): DestinationStream {
+  return pino.destination({ dest: path, mkdir: true, sync: false });
+}

@@ -3,7 +3,13 @@ import type { CalltouchClient } from '@touchline/calltouch';
 import type { Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
 import { calltouchMetrics, type Registry } from '@touchline/metrics';
-import type { BatchItem, DeliveryContext, ItemOutcome } from '@touchline/pipeline';
+import type {
+  BatchItem,
+  DeliveryContext,
+  ItemOutcome,
+  PointsBudget,
+  SendBatchOptions,
+} from '@touchline/pipeline';
 import { orderKey } from './order-keys.ts';
 import { lockOrders } from './order-locks.ts';
 import { orderJobSchema, type OrderJob } from './order-job.ts';
@@ -35,6 +41,9 @@ export interface OrdersDeliveryOptions {
   readonly busyDeferMs?: number;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
+  /** The points budget: order updates pause before creates as it runs low. */
+  readonly budget?: PointsBudget;
+  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
 }
 
 export interface OrdersDelivery {
@@ -148,10 +157,15 @@ export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDeli
             ? {}
             : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
           ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+          ...(options.budget ? { budget: options.budget } : {}),
+          ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
           settle: (entry, outcome, endpoint) => {
             outcomes.set(entry.id, outcome);
             if (outcome.kind === 'delivered') {
-              items.inc({ endpoint, outcome: outcome.duplicate ? 'duplicate' : 'delivered' });
+              // Delivered counts each order state once; a re-send after a lost answer is
+              // also counted as a duplicate (as for calls).
+              items.inc({ endpoint, outcome: 'delivered' });
+              if (outcome.duplicate) items.inc({ endpoint, outcome: 'duplicate' });
             } else if (outcome.kind === 'rejected') {
               items.inc({ endpoint, outcome: 'rejected' });
             }

@@ -2,7 +2,9 @@ import type { CalltouchClient } from '@touchline/calltouch';
 import type { Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
 import {
-  RateLimitedDeliveryError,
+  toUnsettledOutcome,
+  type PointsBudget,
+  type SendBatchOptions,
   bisect,
   sendBatch,
   type BatchItem,
@@ -34,6 +36,9 @@ export interface SendOrdersOptions {
   readonly limiter: Limiter;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
+  /** The points budget: updates pause before creates as it runs low. */
+  readonly budget?: PointsBudget;
+  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
   readonly settle: (entry: OrderEntry, outcome: ItemOutcome, endpoint: OrdersEndpoint) => void;
   /** Records in Redis that Calltouch has the order at the entry's seq. */
   readonly ack: (entry: OrderEntry, commentSentJson: string) => Promise<unknown>;
@@ -79,8 +84,14 @@ async function sendChunk(chunk: OrderEntry[], options: SendOrdersOptions): Promi
   if (!first) return;
   const kind = first.sentAs;
   const client = options.clientFor(first.state.crm);
+  const budgetOptions = {
+    ...(options.budget ? { budget: options.budget } : {}),
+    ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
+  };
   const sendOptions = {
     limiter,
+    endpoint: endpointOf(kind),
+    ...budgetOptions,
     ...(options.maxRateLimitHoldMs === undefined
       ? {}
       : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
@@ -113,7 +124,7 @@ async function sendChunk(chunk: OrderEntry[], options: SendOrdersOptions): Promi
             [entry],
             (xs) => client.updateOrders(xs.map(updateOf)),
             ctx,
-            sendOptions,
+            { ...sendOptions, endpoint: 'orders_update' },
           );
           if (result.ok) {
             options.log.info(
@@ -129,10 +140,7 @@ async function sendChunk(chunk: OrderEntry[], options: SendOrdersOptions): Promi
   try {
     await bisect(chunk, (xs) => sendBatch(xs, request, ctx, sendOptions), settle, asUpdate);
   } catch (err) {
-    const outcome: ItemOutcome =
-      err instanceof RateLimitedDeliveryError
-        ? { kind: 'deferred', untilMs: Date.now() + err.retryAfterMs, reason: err.message }
-        : { kind: 'retry', reason: (err as Error).message };
+    const outcome = toUnsettledOutcome(err);
     for (const entry of chunk) {
       if (!settled.has(entry.id)) options.settle(entry, outcome, endpointOf(entry.sentAs));
     }

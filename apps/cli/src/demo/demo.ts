@@ -1,0 +1,224 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, schemas, type Env } from '@touchline/config';
+import { createLogger, fileDestination } from '@touchline/logger';
+import { createRedis } from '@touchline/redis';
+import { FLOWS, createFlowQueue } from '@touchline/pipeline';
+import { createSandbox } from '@touchline/sandbox';
+import { startAll } from '../commands/all.ts';
+import { NoRedisError, provideRedis } from './demo-redis.ts';
+import { startFakeCrm } from './fake-crm.ts';
+import { renderSummary, type DemoSnapshot } from './summary.ts';
+
+export interface DemoOptions {
+  readonly backlog: number;
+  readonly faults: readonly string[];
+  readonly workers: number;
+}
+
+export const DEMO_FAULTS = ['5xx', '429', 'mcn-outage', 'slow'] as const;
+
+async function portOr(preferred: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() =>
+          resolve(typeof address === 'object' && address ? address.port : undefined),
+        );
+      });
+    });
+  return (await tryListen(preferred)) ?? (await tryListen(0)) ?? 0;
+}
+
+/**
+ * `touchline demo`: the sandbox, Redis (REDIS_URL if it answers, else a private one), a fake CRM
+ * that posts deals and receives leads, and every role — with a live one-screen summary until
+ * Ctrl-C. Role logs go to a file so that the screen stays readable.
+ */
+export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
+  let redis;
+  try {
+    redis = await provideRedis(env['REDIS_URL'] || 'redis://127.0.0.1:6379');
+  } catch (err) {
+    if (err instanceof NoRedisError) {
+      process.stderr.write(`touchline demo: ${err.message}\n`);
+      return 69;
+    }
+    throw err;
+  }
+  const sandbox = await createSandbox({
+    calltouch: {
+      liveRequestsPerMinute: 20,
+      requestsPerDay: 60,
+      historyDays: 1,
+      ...(options.faults.includes('slow') ? { faults: { slowShare: 0.1, slowMs: 1500 } } : {}),
+    },
+    mcn: { liveCallsPerMinute: 600, historyDays: 1, callsPerDay: 2000 },
+  });
+  if (options.backlog > 0) sandbox.mcn.addCalls(options.backlog, { inboundOnly: true });
+  const prefix = `touchline-demo-${Date.now().toString(36)}`;
+  const webhookSecret = randomBytes(24).toString('hex');
+  const leadsSecret = randomBytes(24).toString('hex');
+  const ports = {
+    metrics: await portOr(Number(env['METRICS_PORT'] ?? 9464)),
+    board: await portOr(Number(env['BOARD_PORT'] ?? 3000)),
+    crm: await portOr(Number(env['CRM_LISTENER_PORT'] ?? 8080)),
+  };
+  let listenerUrl = `http://127.0.0.1:${ports.crm}`;
+  const crm = await startFakeCrm({
+    listenerUrl: () => listenerUrl,
+    webhookSecret,
+    leadsSecret,
+    dealsPerSecond: 5,
+  });
+  const roleEnv: Record<string, string> = {
+    ...sandbox.env,
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: env['LOG_LEVEL'] ?? 'info',
+    METRICS_PORT: String(ports.metrics),
+    BOARD_PORT: String(ports.board),
+    BOARD_HOST: '127.0.0.1',
+    CRM_LISTENER_PORT: String(ports.crm),
+    CRM_WEBHOOK_SECRET: webhookSecret,
+    LEADS_WEBHOOK_URL: `${crm.url}/leads`,
+    LEADS_WEBHOOK_SECRET: leadsSecret,
+    LEADS_POLL_INTERVAL_SECONDS: '10',
+    MCN_POLL_INTERVAL_SECONDS: '5',
+  };
+  const config = parseConfig(schemas.all, roleEnv);
+  const logFile = join(tmpdir(), `${prefix}.log`);
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    name: 'all',
+    destination: fileDestination(logFile),
+    secrets: [webhookSecret, leadsSecret],
+  });
+  const all = await startAll(config, { handleSignals: false, logger });
+  listenerUrl = `http://127.0.0.1:${all.ports.crm()}`;
+
+  // More worker processes, as a deployment scales them: they share the limiter through Redis.
+  const extra: ChildProcess[] = [];
+  const logFd = openSync(logFile, 'a');
+  for (let i = 1; i < options.workers; i++) {
+    extra.push(
+      spawn(process.execPath, [process.argv[1] ?? 'touchline', 'worker'], {
+        env: { ...process.env, ...roleEnv, METRICS_PORT: String(await portOr(0)) },
+        stdio: ['ignore', logFd, logFd],
+      }),
+    );
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => void) => timers.push(setInterval(fn, ms));
+  if (options.faults.includes('5xx')) sandbox.calltouch.setFaults({ errorShare: 0.05 });
+  if (options.faults.includes('429'))
+    every(20_000, () => sandbox.calltouch.setFaults({ stormMs: 1_500 }));
+  if (options.faults.includes('mcn-outage')) {
+    every(45_000, () => {
+      sandbox.mcn.setDown(true);
+      setTimeout(() => sandbox.mcn.setDown(false), 10_000).unref();
+    });
+  }
+
+  const statsRedis = createRedis({
+    url: redis.url,
+    role: 'worker',
+    logger,
+    name: 'touchline-demo',
+  });
+  const queues = FLOWS.map((flow) => createFlowQueue(flow, statsRedis, prefix));
+  const snapshot = async (): Promise<DemoSnapshot> => {
+    const stats = sandbox.calltouch.stats();
+    const counts = await Promise.all(
+      queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')),
+    );
+    return {
+      at: Date.now(),
+      calls: { delivered: stats.calls.unique, duplicates: stats.calls.duplicates },
+      requests: {
+        total: stats.requests.total,
+        rateLimited: stats.requests.rateLimited,
+        maxInWindow: stats.maxRequestsInAnyWindow,
+      },
+      orders: {
+        inCalltouch: stats.orders.count,
+        creates: stats.orders.creates,
+        updates: stats.orders.updates,
+        sentByCrm: crm.deals.sent,
+        accepted: crm.deals.accepted,
+      },
+      leads: { delivered: crm.leads.received, badSignature: crm.leads.badSignature },
+      queues: Object.fromEntries(
+        queues.map((q, i) => [q.name, counts[i] as DemoSnapshot['queues'][string]]),
+      ),
+      points: stats.points.total,
+    };
+  };
+  const info = {
+    urls: [
+      `Bull Board:      http://127.0.0.1:${ports.board}/`,
+      `Metrics:         http://127.0.0.1:${all.ports.metrics()}/metrics`,
+      `CRM webhook:     ${listenerUrl}/v1/orders (Bearer secret: see the log)`,
+      `Sandbox admin:   ${sandbox.calltouch.adminUrl}/stats   MCN: ${sandbox.mcn.url.replace(/\/v2\/rest$/, '')}/__sandbox/stats`,
+      `Redis:           ${redis.url}${redis.private ? ' (private, stopped on exit)' : ''}, prefix ${prefix}`,
+    ],
+    workers: options.workers,
+    faults: [...options.faults],
+    logFile,
+    ceilingCalls: 500,
+    ceilingRequests: 5,
+  };
+  const tty = process.stdout.isTTY === true;
+  // Rates are averaged over the last ten seconds: the poller and the batches move in steps.
+  const history: DemoSnapshot[] = [];
+  let last = 0;
+  const draw = async () => {
+    const now = await snapshot().catch(() => undefined);
+    if (!now) return;
+    history.push(now);
+    while (history.length > 11) history.shift();
+    const before = history.length > 1 ? history[0] : undefined;
+    if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderSummary(now, before, info)}\n`);
+    else if (now.at - last >= 5_000) {
+      process.stdout.write(`${renderSummary(now, before, info)}\n\n`);
+      last = now.at;
+    }
+  };
+  await draw();
+  every(1_000, () => void draw());
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C forces exit
+  for (const timer of timers) clearInterval(timer);
+  process.stdout.write('\nstopping…\n');
+  await crm.close();
+  await Promise.all(
+    extra.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await all.stop('demo stopped');
+  await Promise.all(queues.map((q) => q.close()));
+  await statsRedis.quit().catch(() => statsRedis.disconnect());
+  await sandbox.close();
+  await redis.stop();
+  process.stdout.write(`stopped. Role logs: ${logFile}\n`);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/** The demo's one-screen view: what flows, how fast, against Calltouch's ceiling. */
+export interface DemoSnapshot {
+  readonly at: number;
+  readonly calls: { delivered: number; duplicates: number };
+  readonly requests: { total: number; rateLimited: number; maxInWindow: number };
+  readonly orders: {
+    inCalltouch: number;
+    creates: number;
+    updates: number;
+    sentByCrm: number;
+    accepted: number;
+  };
+  readonly leads: { delivered: number; badSignature: number };
+  readonly queues: Record<
+    string,
+    { waiting: number; active: number; delayed: number; failed: number; completed: number }
+  >;
+  readonly points: number;
+}
+
+const rate = (now: number, before: number, seconds: number) =>
+  seconds > 0 ? (now - before) / seconds : 0;
+const bar = (ratio: number, width = 30) => {
+  const filled = Math.max(0, Math.min(width, Math.round(ratio * width)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+};
+
+export function renderSummary(
+  now: DemoSnapshot,
+  before: DemoSnapshot | undefined,
+  info: {
+    urls: string[];
+    workers: number;
+    faults: string[];
+    logFile: string;
+    ceilingCalls: number;
+    ceilingRequests: number;
+  },
+): string {
+  const seconds = before ? (now.at - before.at) / 1000 : 0;
+  const callsRate = before ? rate(now.calls.delivered, before.calls.delivered, seconds) : 0;
+  const reqRate = before ? rate(now.requests.total, before.requests.total, seconds) : 0;
+  const q = (name: string) => {
+    const c = now.queues[name];
+    return c
+      ? `waiting ${c.waiting}, active ${c.active}, delayed ${c.delayed}, parked ${c.failed}, done ${c.completed}`
+      : '—';
+  };
+  return [
+    'Touchline demo — the whole pipeline against the sandbox (Ctrl-C to stop)',
+    '',
+    `calls   delivered ${String(now.calls.delivered).padStart(7)}   ${callsRate.toFixed(0).padStart(4)} calls/s ${bar(callsRate / info.ceilingCalls)} of ${info.ceilingCalls}/s`,
+    `        queue: ${q('calls')}`,
+    `orders  in Calltouch ${String(now.orders.inCalltouch).padStart(5)}   creates ${now.orders.creates}, updates ${now.orders.updates}; CRM sent ${now.orders.sentByCrm} states, ${now.orders.accepted} accepted (202)`,
+    `        queue: ${q('orders')}`,
+    `leads   delivered to the CRM ${String(now.leads.delivered).padStart(5)}   bad signatures ${now.leads.badSignature}`,
+    `        queue: ${q('leads')}`,
+    '',
+    `Calltouch requests ${now.requests.total} (${reqRate.toFixed(2)}/s of ${info.ceilingRequests}/s), 429s ${now.requests.rateLimited}, busiest second ${now.requests.maxInWindow}, points spent ${now.points}, re-sent calls ${now.calls.duplicates}`,
+    `workers: ${info.workers} process${info.workers === 1 ? '' : 'es'}; faults: ${info.faults.length ? info.faults.join(', ') : 'none'}`,
+    '',
+    ...info.urls,
+    `role logs: ${info.logFile}`,
+  ].join('\n');
+}
