@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mcnCallSchema, type McnCall } from '@touchline/mcn';
+import { mcnCallLogSample } from '@touchline/testing';
 import { describe, expect, it } from 'vitest';
 import { toCalltouchCall, type ToCalltouchCallOptions } from '../src/mapping/index.ts';
 
-const sample = (
-  JSON.parse(
-    readFileSync(
-      new URL('../../../../shared/reference/mcn-call-log-sample.json', import.meta.url),
-      'utf8',
-    ),
-  ) as { items: unknown[] }
-).items.map((item) => mcnCallSchema.parse(item));
+const sample = mcnCallLogSample().items.map((item) => mcnCallSchema.parse(item));
 
 const MSK: ToCalltouchCallOptions = {
   mcnTimeZone: 'Europe/Moscow',

@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { mcnCallLogSample } from '@touchline/testing';
 import { mcnCallSchema, parseCallLogItems } from '../src/index.ts';
 
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../../../../shared/reference/mcn-call-log-sample.json', import.meta.url),
-    'utf8',
-  ),
-) as { items: unknown[] };
+const sample = mcnCallLogSample();
 
 describe('mcnCallSchema', () => {
   it('accepts every record of the reference sample, keeping each field', () => {

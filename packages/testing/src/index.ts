@@ -3,3 +3,4 @@ export * from './redis-server.ts';
 export * from './test-redis.ts';
 export * from './silent-logger.ts';
 export * from './processes.ts';
+export * from './fixtures.ts';
