@@ -3,10 +3,7 @@ import { createBoardServer, type BoardServer } from '@touchline/board';
 import type { BoardConfig } from '@touchline/config';
 import { FLOWS, QUEUE_DESCRIPTIONS, createFlowQueue } from '@touchline/pipeline';
 import {
-  createHeartbeat,
-  createOpsServer,
-  createRoleContext,
-  runRole,
+  runRoleProcess,
   type Component,
   type RoleContext,
   type RunningRole,
@@ -66,31 +63,16 @@ export async function startBoard(
   config: BoardConfig,
   options: BoardOptions = {},
 ): Promise<RunningBoard> {
-  const ctx = createRoleContext({
-    role: 'board',
-    redisUrl: config.REDIS_URL,
-    logLevel: config.LOG_LEVEL,
-    secrets: [config.BOARD_PASSWORD],
-  });
-  const ops = createOpsServer({
-    port: config.METRICS_PORT,
-    registry: ctx.registry,
-    checks: { redis: () => ctx.redisComponent.ready?.() ?? Promise.resolve(true) },
-  });
-  const board = createBoard(config, ctx);
-  const heartbeat = createHeartbeat({
-    redis: ctx.redis,
-    prefix: config.QUEUE_PREFIX,
-    role: 'board',
-    logger: ctx.logger,
-  });
-  const running = await runRole({
+  // Built inside runRoleProcess, on the role's context, before any component starts.
+  let board!: ReturnType<typeof createBoard>;
+  const running = await runRoleProcess({
     name: 'board',
-    logger: ctx.logger,
-    components: [ops, ctx.redisComponent, ...board.components, heartbeat],
-    handleSignals: options.handleSignals ?? true,
+    config,
+    secrets: [config.BOARD_PASSWORD],
+    parts: (ctx) => (board = createBoard(config, ctx)).components,
+    ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
   });
-  ctx.logger.info(
+  running.ctx.logger.info(
     {
       url: board.server.url(),
       readOnly: config.BOARD_READ_ONLY,

@@ -5,10 +5,7 @@ import type { Logger } from '@touchline/logger';
 import { leadsMetrics } from '@touchline/metrics';
 import { createCalltouchStack, createFlowQueue, type CalltouchStack } from '@touchline/pipeline';
 import {
-  createHeartbeat,
-  createOpsServer,
-  createRoleContext,
-  runRole,
+  runRoleProcess,
   type Component,
   type RoleContext,
   type RunningRole,
@@ -146,33 +143,13 @@ export async function startLeads(
   config: LeadsConfig,
   options: LeadsOptions = {},
 ): Promise<RunningRole> {
-  const ctx = createRoleContext({
-    role: 'leads',
-    redisUrl: config.REDIS_URL,
-    logLevel: config.LOG_LEVEL,
+  return runRoleProcess({
+    name: 'leads',
+    config,
     secrets: [config.CALLTOUCH_API_TOKEN, config.LEADS_WEBHOOK_SECRET],
     ...(options.logger ? { logger: options.logger } : {}),
-  });
-  const ops = createOpsServer({
-    port: config.METRICS_PORT,
-    ...(options.opsHost ? { host: options.opsHost } : {}),
-    registry: ctx.registry,
-    checks: { redis: () => ctx.redisComponent.ready?.() ?? Promise.resolve(true) },
-  });
-  return runRole({
-    name: 'leads',
-    logger: ctx.logger,
-    components: [
-      ops,
-      ctx.redisComponent,
-      createHeartbeat({
-        redis: ctx.redis,
-        prefix: config.QUEUE_PREFIX,
-        role: 'leads',
-        logger: ctx.logger,
-      }),
-      ...createLeadsParts(config, ctx, options),
-    ],
-    handleSignals: options.handleSignals ?? true,
+    ...(options.opsHost ? { metricsHost: options.opsHost } : {}),
+    parts: (ctx) => createLeadsParts(config, ctx, options),
+    ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
   });
 }

@@ -3,10 +3,8 @@ import type { McnPollerConfig } from '@touchline/config';
 import { createMcnClient } from '@touchline/mcn';
 import { createFlowQueue } from '@touchline/pipeline';
 import {
-  createHeartbeat,
-  createOpsServer,
   createRoleContext,
-  runRole,
+  runRoleProcess,
   type Component,
   type RoleContext,
   type RunningRole,
@@ -51,32 +49,12 @@ export async function startMcnPoller(
   config: McnPollerConfig,
   options: { handleSignals?: boolean } = {},
 ): Promise<RunningRole> {
-  const ctx = createRoleContext({
-    role: 'mcn-poller',
-    redisUrl: config.REDIS_URL,
-    logLevel: config.LOG_LEVEL,
-    secrets: [config.MCN_API_TOKEN],
-  });
-  const ops = createOpsServer({
-    port: config.METRICS_PORT,
-    registry: ctx.registry,
-    checks: { redis: () => ctx.redisComponent.ready?.() ?? Promise.resolve(true) },
-  });
-  return runRole({
+  return runRoleProcess({
     name: 'mcn-poller',
-    logger: ctx.logger,
-    components: [
-      ops,
-      ctx.redisComponent,
-      createHeartbeat({
-        redis: ctx.redis,
-        prefix: config.QUEUE_PREFIX,
-        role: 'mcn-poller',
-        logger: ctx.logger,
-      }),
-      ...createMcnPollerParts(config, ctx),
-    ],
-    handleSignals: options.handleSignals ?? true,
+    config,
+    secrets: [config.MCN_API_TOKEN],
+    parts: (ctx) => createMcnPollerParts(config, ctx),
+    ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
   });
 }
 

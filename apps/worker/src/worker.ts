@@ -14,10 +14,7 @@ import {
   type ItemOutcome,
 } from '@touchline/pipeline';
 import {
-  createHeartbeat,
-  createOpsServer,
-  createRoleContext,
-  runRole,
+  runRoleProcess,
   type Component,
   type RoleContext,
   type RunningRole,
@@ -130,32 +127,11 @@ export async function startWorker(
   config: WorkerConfig,
   options: WorkerOptions = {},
 ): Promise<RunningRole> {
-  const ctx = createRoleContext({
-    role: 'worker',
-    redisUrl: config.REDIS_URL,
-    logLevel: config.LOG_LEVEL,
-    secrets: [config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN],
-  });
-  const parts = createWorkerParts(config, ctx, options);
-  const ops = createOpsServer({
-    port: config.METRICS_PORT,
-    registry: ctx.registry,
-    checks: { redis: () => ctx.redisComponent.ready?.() ?? Promise.resolve(true) },
-  });
-  return runRole({
+  return runRoleProcess({
     name: 'worker',
-    logger: ctx.logger,
-    components: [
-      ops,
-      ctx.redisComponent,
-      createHeartbeat({
-        redis: ctx.redis,
-        prefix: config.QUEUE_PREFIX,
-        role: 'worker',
-        logger: ctx.logger,
-      }),
-      ...parts.components,
-    ],
-    handleSignals: options.handleSignals ?? true,
+    config,
+    secrets: [config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN],
+    parts: (ctx) => createWorkerParts(config, ctx, options).components,
+    ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
   });
 }

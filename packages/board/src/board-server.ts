@@ -7,6 +7,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import fastifyBasicAuth from '@fastify/basic-auth';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerProbes } from '@touchline/runtime';
 import { createCredentialCheck, type BoardCredentials } from './basic-auth.ts';
 import { boardGuard } from './guard.ts';
 import { redactValue } from './redact-value.ts';
@@ -106,18 +107,7 @@ export function createBoardServer(options: BoardServerOptions): BoardServer {
   };
   createBullBoard({ queues: adapters, serverAdapter, options: boardOptions });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(
-        async ([name, check]) => [name, await check().catch(() => false)] as const,
-      ),
-    );
-    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
-    return reply
-      .code(failing.length ? 503 : 200)
-      .send({ status: failing.length ? 'unready' : 'ready', failing });
-  });
+  registerProbes(app, checks);
   // The board in a child context, so that its auth hook leaves the probes open.
   void app.register(async (board) => {
     if (options.auth) {

@@ -18,19 +18,7 @@ export function createOpsServer(
   options: OpsServerOptions,
 ): Component & { readonly app: FastifyInstance; port(): number } {
   const app = Fastify({ logger: false });
-  const checks = options.checks ?? {};
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(
-        async ([name, check]) => [name, await check().catch(() => false)] as const,
-      ),
-    );
-    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
-    return reply
-      .code(failing.length ? 503 : 200)
-      .send({ status: failing.length ? 'unready' : 'ready', failing });
-  });
+  registerProbes(app, options.checks ?? {});
   app.get('/metrics', async (_req, reply) => {
     const body = await options.registry.metrics();
     return reply.header('content-type', options.registry.contentType).send(body);
@@ -52,4 +40,26 @@ export function createOpsServer(
       await app.close();
     },
   };
+}
+
+/**
+ * `GET /healthz` (the process is alive) and `GET /readyz` (200, or 503 naming every check that
+ * fails or throws) on any Fastify app that serves probes.
+ */
+export function registerProbes(
+  app: FastifyInstance,
+  checks: Readonly<Record<string, () => Promise<boolean>>>,
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(
+        async ([name, check]) => [name, await check().catch(() => false)] as const,
+      ),
+    );
+    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    return reply
+      .code(failing.length ? 503 : 200)
+      .send({ status: failing.length ? 'unready' : 'ready', failing });
+  });
 }
