@@ -1,4 +1,4 @@
-import type { CalltouchClient } from '@touchline/calltouch';
+import type { CalltouchCall, CalltouchClient } from '@touchline/calltouch';
 import type { Limiter } from '@touchline/limiter';
 import {
   bisect,
@@ -10,11 +10,7 @@ import {
   type ItemOutcome,
   type SendBatchOptions,
 } from '@touchline/pipeline';
-import {
-  toCalltouchCall,
-  type CalltouchCallDraft,
-  type ToCalltouchCallOptions,
-} from './mapping/index.ts';
+import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
 import type { CallJob } from './call-job.ts';
 
 export interface CallsDeliveryOptions {
@@ -28,7 +24,7 @@ export interface CallsDeliveryOptions {
 
 interface Sendable {
   readonly id: string;
-  readonly call: CalltouchCallDraft;
+  readonly call: CalltouchCall;
   readonly item: BatchItem<CallJob>;
 }
 

@@ -169,12 +169,15 @@ export function createMcnPoller(options: McnPollerOptions) {
     }
   };
 
+  // Fixed rate, start to start: a poll that takes a while does not stretch the cycle, so a
+  // call that ends waits at most one interval to be read.
   const schedule = (delay: number) => {
     if (closed) return;
     timer = setTimeout(() => {
+      const startedAt = performance.now();
       running = tick().finally(() => {
         running = undefined;
-        schedule(intervalMs);
+        schedule(Math.max(0, intervalMs - (performance.now() - startedAt)));
       });
     }, delay);
     timer.unref();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWallClock } from './wall-clock.ts';
 
 /**
  * One call as Calltouch's call import takes it (the PBX import document, `calls[]`). The same
@@ -33,31 +34,8 @@ export interface CalltouchCustomSources {
 }
 
 const DIGITS = /^\d{5,20}$/;
-/** `yyyy-mm-dd hh:mm:ss`, checked as a real calendar date below. */
-const CALL_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
-
 /** Whether `text` is `yyyy-mm-dd hh:mm:ss` naming a real date and time. */
-export function isCallStartTime(text: string): boolean {
-  const m = CALL_TIME.exec(text);
-  if (!m) return false;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  return (
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    h < 24 &&
-    mi < 60 &&
-    s < 60
-  );
-}
+export const isCallStartTime = (text: string): boolean => isWallClock(text, 'yyyy-MM-dd HH:mm:ss');
 
 const customSourcesSchema = z.strictObject({
   source: z.string().min(1),

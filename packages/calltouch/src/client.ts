@@ -42,13 +42,7 @@ export interface RequestEvent {
   items: number;
 }
 
-export interface CalltouchClientOptions {
-  apiUrl: string;
-  atsUrl: string;
-  siteId: string;
-  apiToken: string;
-  atsCode?: string | undefined;
-  atsToken?: string | undefined;
+export interface CalltouchClientOptions extends Omit<WireSettings, 'crmName'> {
   callsMode: CallsMode;
   /** Whole-request timeout of one attempt, ms. */
   timeoutMs: number;

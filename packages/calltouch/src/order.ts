@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWallClock } from './wall-clock.ts';
 
 /**
  * Deal (order) payloads of the Calltouch orders API v2, as the create/update documents and the
@@ -6,30 +7,8 @@ import { z } from 'zod';
  * values are decimal strings ("1000.00").
  */
 
-const ORDER_DATE = /^(\d{2})-(\d{2})-(\d{4}) (\d{2}):(\d{2}):(\d{2})$/;
-
 /** Whether `text` is `dd-mm-yyyy hh:mm:ss` naming a real date and time. */
-export function isOrderDateTime(text: string): boolean {
-  const m = ORDER_DATE.exec(text);
-  if (!m) return false;
-  const [d, mo, y, h, mi, s] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return (
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    h < 24 &&
-    mi < 60 &&
-    s < 60
-  );
-}
+export const isOrderDateTime = (text: string): boolean => isWallClock(text, 'dd-MM-yyyy HH:mm:ss');
 
 const orderDate = () => z.string().refine(isOrderDateTime, 'expected dd-mm-yyyy hh:mm:ss');
 const money = () => z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string like 1000.00');

@@ -8,7 +8,7 @@ import { createLimiter, type Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
 import { calltouchMetrics, pointsMetrics, type Registry } from '@touchline/metrics';
 import { createCalltouchGate } from './calltouch-gate.ts';
-import { createPointsBudget, type PointsBudget } from './points.ts';
+import { createPointsBudgetFromConfig, type PointsBudget } from './points.ts';
 import { pointsExhaustedMatcher } from './send-batch.ts';
 import type { Redis } from 'ioredis';
 
@@ -66,14 +66,7 @@ export function createCalltouchStack(
     limit: config.CALLTOUCH_RATE_LIMIT,
     marginMs: config.CALLTOUCH_RATE_MARGIN_MS,
   });
-  const budget = createPointsBudget({
-    redis,
-    prefix,
-    timeZone: config.CALLTOUCH_TIMEZONE,
-    costs: config.CALLTOUCH_POINTS_COST,
-    budget: config.CALLTOUCH_POINTS_DAILY_BUDGET,
-    thresholds: config.CALLTOUCH_POINTS_PAUSE_AT,
-  });
+  const budget = createPointsBudgetFromConfig(redis, config);
   const metrics = calltouchMetrics(registry);
   if (config.CALLTOUCH_POINTS_DAILY_BUDGET !== undefined) {
     pointsMetrics(registry).setSource(async () => {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import type { CalltouchEndpoint } from '@touchline/config';
+import type { CalltouchEndpoint, WorkerConfig } from '@touchline/config';
 
 /**
  * When each kind of traffic pauses, as a share of the daily budget still left. The leads
@@ -143,3 +143,30 @@ export function createPointsBudget(options: PointsOptions) {
   };
 }
 export type PointsBudget = ReturnType<typeof createPointsBudget>;
+
+/** The variables the points budget is configured by. */
+export type PointsConfig = Pick<
+  WorkerConfig,
+  | 'QUEUE_PREFIX'
+  | 'CALLTOUCH_TIMEZONE'
+  | 'CALLTOUCH_POINTS_COST'
+  | 'CALLTOUCH_POINTS_DAILY_BUDGET'
+  | 'CALLTOUCH_POINTS_PAUSE_AT'
+>;
+
+/** {@link createPointsBudget} as the environment configures it. */
+export function createPointsBudgetFromConfig(
+  redis: Redis,
+  config: PointsConfig,
+  now?: () => number,
+): PointsBudget {
+  return createPointsBudget({
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    timeZone: config.CALLTOUCH_TIMEZONE,
+    costs: config.CALLTOUCH_POINTS_COST,
+    budget: config.CALLTOUCH_POINTS_DAILY_BUDGET,
+    thresholds: config.CALLTOUCH_POINTS_PAUSE_AT,
+    ...(now ? { now } : {}),
+  });
+}

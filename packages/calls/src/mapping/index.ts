@@ -5,5 +5,4 @@ export {
   type CallMapping,
   type ToCalltouchCallOptions,
 } from './to-calltouch-call.ts';
-export type { CalltouchCallDraft } from './calltouch-call-draft.ts';
 export { parseMcnTime, toWallClock, assertTimeZone, WALL_CLOCK_FORMAT } from './call-time.ts';

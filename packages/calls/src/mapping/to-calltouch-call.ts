@@ -1,6 +1,6 @@
 import type { McnCall } from '@touchline/mcn';
 import type { DateTime } from 'luxon';
-import type { CalltouchCallDraft } from './calltouch-call-draft.ts';
+import type { CalltouchCall } from '@touchline/calltouch';
 import { assertTimeZone, parseMcnTime, toWallClock } from './call-time.ts';
 import { normalizePhone } from './normalize-phone.ts';
 
@@ -21,7 +21,7 @@ export interface ToCalltouchCallOptions {
  * mapped (the reason is stable; `detail` shows the offending value to an operator).
  */
 export type CallMapping =
-  | { kind: 'call'; call: CalltouchCallDraft }
+  | { kind: 'call'; call: CalltouchCall }
   | { kind: 'skipped'; reason: string }
   | { kind: 'rejected'; reason: string; detail?: string };
 
@@ -73,7 +73,7 @@ export function toCalltouchCall(call: McnCall, options: ToCalltouchCallOptions):
     0;
   const manager = answered ? call.dst_name?.trim() : undefined;
 
-  const draft: CalltouchCallDraft = {
+  const draft: CalltouchCall = {
     referenceId: call.callid,
     clientPhoneNumber: client,
     callCenterPhoneNumber: called,

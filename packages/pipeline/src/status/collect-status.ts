@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { schemas } from '@touchline/config';
-import { createPointsBudget, type PointsStatus } from '../points.ts';
+import { createPointsBudgetFromConfig, type PointsStatus } from '../points.ts';
 import { FLOWS, createFlowQueue } from '../queues.ts';
 import { readFlowStatus, type FlowStatus } from './flow-status.ts';
 import { sampleLimiterRate, type LimiterStatus } from './limiter-rate.ts';
@@ -102,15 +102,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Touc
   const at = now();
   const queues = FLOWS.map((flow) => createFlowQueue(flow, redis, prefix));
   try {
-    const budget = createPointsBudget({
-      redis,
-      prefix,
-      timeZone: config.CALLTOUCH_TIMEZONE,
-      costs: config.CALLTOUCH_POINTS_COST,
-      budget: config.CALLTOUCH_POINTS_DAILY_BUDGET,
-      thresholds: config.CALLTOUCH_POINTS_PAUSE_AT,
-      now,
-    });
+    const budget = createPointsBudgetFromConfig(redis, config, now);
     const [flows, points, poller, roles, limiter] = await Promise.all([
       Promise.all(queues.map((queue, i) => readFlowStatus(queue, FLOWS[i]!, redis, at))),
       budget.status(),
