@@ -116,7 +116,7 @@ export const pointsMetrics = memo((registry: Registry) => {
 export const mcnMetrics = memo((registry: Registry) => ({
   calls: new Counter({
     name: 'touchline_mcn_calls_total',
-    help: 'Calls read from the MCN call log, by outcome.',
+    help: 'Calls read from the MCN call log, by outcome (duplicate: read again by a later poll of the same day, already enqueued).',
     labelNames: ['outcome', 'reason'] as const,
     registers: [registry],
   }),
