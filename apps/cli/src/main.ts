@@ -31,8 +31,8 @@ const parseFaults = (value: string): string[] => {
 export function createProgram(): Command {
   const program = new Command('touchline')
     .description(
-      'Touchline moves MCN calls and CRM deals into Calltouch, and Calltouch leads back to the CRM,\n' +
-        'at the highest rate Calltouch accepts. Configuration comes from the environment and .env.',
+      'Touchline moves MCN calls and CRM deals into Calltouch, and Calltouch leads back to the ' +
+        'CRM, at the highest rate Calltouch accepts. Configuration comes from the environment and .env.',
     )
     .showHelpAfterError()
     .addHelpText('after', '\nRun `touchline <command> --help` for the options of a command.');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { callJobId, toCalltouchCall } from '@touchline/calls';
+import { callJobId } from '@touchline/calls';
 import type { McnCall } from '@touchline/mcn';
 import { addJobsAtomically, createFlowQueue } from '@touchline/pipeline';
 import {
@@ -11,11 +11,7 @@ import {
   waitFor,
   type RedisServer,
 } from '@touchline/testing';
-import { metric, startStack, type Stack } from './stack.ts';
-
-const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
-const importable = (calls: McnCall[]) =>
-  calls.filter((c) => toCalltouchCall(c, mapping).kind === 'call');
+import { importable, metric, startStack, type Stack } from './stack.ts';
 
 let stack: Stack | undefined;
 let redisServer: RedisServer | undefined;

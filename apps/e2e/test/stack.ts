@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { toCalltouchCall } from '@touchline/calls';
+import type { McnCall } from '@touchline/mcn';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
 import { freePort, startRole, stop } from '@touchline/testing';
 
@@ -73,3 +75,9 @@ export async function metric(
   }
   return total;
 }
+
+const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
+
+/** The calls of a list that Touchline imports (the sandbox's Moscow defaults). */
+export const importable = (calls: McnCall[]): McnCall[] =>
+  calls.filter((c) => toCalltouchCall(c, mapping).kind === 'call');

@@ -80,8 +80,13 @@ export async function provideRedis(url: string): Promise<DemoRedis> {
       '--maxmemory-policy',
       'noeviction',
     ],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal reaches the demo alone, which stops Redis
+    // last, after the roles have drained; if the demo dies, Redis goes with it.
+    { stdio: 'ignore', detached: true },
   );
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   const privateUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await answers(privateUrl)); i++)
     await new Promise((r) => setTimeout(r, 50));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, schemas, type Env } from '@touchline/config';
 import { createLogger, fileDestination } from '@touchline/logger';
-import { createRedis } from '@touchline/redis';
+import { createRedis, deleteKeysUnder } from '@touchline/redis';
 import { FLOWS, createFlowQueue } from '@touchline/pipeline';
 import { createSandbox } from '@touchline/sandbox';
 import { startAll } from '../commands/all.ts';
@@ -107,12 +107,18 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
 
   // More worker processes, as a deployment scales them: they share the limiter through Redis.
   const extra: ChildProcess[] = [];
+  process.once('exit', () => {
+    for (const child of extra) if (child.exitCode === null) child.kill('SIGKILL');
+  });
   const logFd = openSync(logFile, 'a');
   for (let i = 1; i < options.workers; i++) {
     extra.push(
       spawn(process.execPath, [process.argv[1] ?? 'touchline', 'worker'], {
         env: { ...process.env, ...roleEnv, METRICS_PORT: String(await portOr(0)) },
         stdio: ['ignore', logFd, logFd],
+        // Its own process group: a terminal's Ctrl-C reaches the demo alone, which then stops
+        // each worker once with SIGTERM (a second signal would force a worker to exit).
+        detached: true,
       }),
     );
   }
@@ -167,7 +173,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     urls: [
       `Bull Board:      http://127.0.0.1:${ports.board}/`,
       `Metrics:         http://127.0.0.1:${all.ports.metrics()}/metrics`,
-      `CRM webhook:     ${listenerUrl}/v1/orders (Bearer secret: see the log)`,
+      `CRM webhook:     POST ${listenerUrl}/v1/orders, Authorization: Bearer ${webhookSecret} (this demo's throwaway secret)`,
       `Sandbox admin:   ${sandbox.calltouch.adminUrl}/stats   MCN: ${sandbox.mcn.url.replace(/\/v2\/rest$/, '')}/__sandbox/stats`,
       `Redis:           ${redis.url}${redis.private ? ' (private, stopped on exit)' : ''}, prefix ${prefix}`,
     ],
@@ -216,9 +222,13 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
   );
   await all.stop('demo stopped');
   await Promise.all(queues.map((q) => q.close()));
+  // A shared Redis gets back to how it was: this run's keys (its own prefix) go with it.
+  const removed = redis.private ? 0 : await deleteKeysUnder(statsRedis, prefix).catch(() => 0);
   await statsRedis.quit().catch(() => statsRedis.disconnect());
   await sandbox.close();
   await redis.stop();
+  if (removed > 0)
+    process.stdout.write(`removed this demo's ${removed} keys (${prefix}:*) from ${redis.url}\n`);
   process.stdout.write(`stopped. Role logs: ${logFile}\n`);
   return 0;
 }
