@@ -174,9 +174,17 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
       message: 'storm survivors delivered',
     });
     expect(calltouch.stats().requests.rateLimited).toBeGreaterThan(before.requests.rateLimited);
+    // Calltouch records a call when the request arrives; the job completes when the answer is
+    // back. Wait for the completions before reading their attempts.
+    const sample = calls.slice(0, 20).map((c) => callJobId(c.callid));
+    await waitFor(
+      async () =>
+        (await Promise.all(sample.map((id) => queue.getJobState(id)))).every(
+          (state) => state === 'completed',
+        ),
+      { message: 'sampled jobs completed' },
+    );
     expect(await queue.getFailedCount()).toBe(0);
-    for (const c of calls.slice(0, 20)) {
-      expect((await queue.getJob(callJobId(c.callid)))?.attemptsMade).toBe(1);
-    }
+    for (const id of sample) expect((await queue.getJob(id))?.attemptsMade).toBe(1);
   });
 });
