@@ -46,6 +46,7 @@ export function renderSummary(
       ? `waiting ${c.waiting}, active ${c.active}, delayed ${c.delayed}, parked ${c.failed}, done ${c.completed}`
       : '—';
   };
+  const parked = Object.values(now.queues).reduce((sum, c) => sum + c.failed, 0);
   return [
     'Touchline demo — the whole pipeline against the sandbox (Ctrl-C to stop)',
     '',
@@ -58,6 +59,12 @@ export function renderSummary(
     '',
     `Calltouch requests ${now.requests.total} (${reqRate.toFixed(2)}/s of ${info.ceilingRequests}/s), 429s ${now.requests.rateLimited}, busiest second ${now.requests.maxInWindow}, points spent ${now.points}, re-sent calls ${now.calls.duplicates}`,
     `workers: ${info.workers} process${info.workers === 1 ? '' : 'es'}; faults: ${info.faults.length ? info.faults.join(', ') : 'none'}`,
+    ...(parked > 0
+      ? [
+          `parked: ${parked} item${parked === 1 ? '' : 's'} refused with a reason (the sandbox's MCN log holds a few flawed records on purpose);`,
+          '        see each reason in Bull Board under Failed; after a fix, `npx touchline replay` sends them again',
+        ]
+      : []),
     '',
     ...info.urls,
     `role logs: ${info.logFile}`,
