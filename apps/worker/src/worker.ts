@@ -71,6 +71,10 @@ export function createWorkerParts(
     ...common,
     flow: 'calls',
     maxBatch: stack.client.maxCallsPerRequest,
+    // The poller enqueues each day it reads in one transaction: an empty queue means the read
+    // is all claimed, so a partial batch leaves at once (CHUNK_MAX_WAIT_MS is the
+    // orders' linger, where deals trickle in one webhook at a time).
+    sendWhenEmpty: true,
     schema: callJobSchema,
     deliver: createCallsDelivery({
       client: stack.client,

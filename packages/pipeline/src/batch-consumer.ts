@@ -26,6 +26,12 @@ export interface BatchConsumerOptions<T> {
   readonly maxBatch: number;
   /** Longest wait for a partial batch to fill (CHUNK_MAX_WAIT_MS). */
   readonly maxWaitMs: number;
+  /**
+   * Send a partial batch as soon as the queue is empty, without lingering. For flows whose
+   * producer enqueues each read in one transaction (the MCN poller): once the queue is empty,
+   * nothing more is on its way, and lingering would only add latency.
+   */
+  readonly sendWhenEmpty?: boolean;
   /** Batches in flight per process; more keep the limiter's slots filled despite latency. */
   readonly concurrency?: number;
   /** How long a claim lasts without renewal; a killed process's items return after it. */
@@ -92,7 +98,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         jobs.push(job);
         continue;
       }
-      if (Date.now() >= deadline) break;
+      if (options.sendWhenEmpty || Date.now() >= deadline) break;
       // The queue is momentarily empty: wait a little for more items rather than send a
       // small batch, but never longer than CHUNK_MAX_WAIT_MS after the first item.
       await new Promise((resolve) =>

@@ -104,6 +104,32 @@ describe('createBatchConsumer', () => {
     await queue.close();
   });
 
+  it('with sendWhenEmpty, a partial batch leaves as soon as the queue is empty', async () => {
+    const { prefix, queue } = await setup(3);
+    const sizes: number[] = [];
+    const consumer = createBatchConsumer<Item>({
+      flow: 'calls',
+      connection,
+      prefix,
+      logger: memoryLogger().logger,
+      maxBatch: 100,
+      // Far beyond the wait below: only sending at once can pass.
+      maxWaitMs: 120_000,
+      sendWhenEmpty: true,
+      concurrency: 1,
+      schema: itemSchema,
+      async deliver(items) {
+        sizes.push(items.length);
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(async () => (await queue.getCompletedCount()) === 3, { timeoutMs: 10_000 });
+    expect(sizes).toEqual([3]);
+    await queue.close();
+  });
+
   it('parks rejected and invalid items with their reason, retries transient ones', async () => {
     const { prefix, queue } = await setup(10);
     await queue.add('call', { bogus: true }, { jobId: 'bad-data' });
