@@ -20,6 +20,13 @@ import {
   type RunningRole,
 } from '@touchline/runtime';
 
+/**
+ * How long a partial batch of calls waits for the next item once the queue is empty. A poll's
+ * calls are all there at once; 100 items retried after a 5xx come back spread over half a second
+ * by backoff jitter, a few ms apart.
+ */
+const CALLS_IDLE_GAP_MS = 100;
+
 export interface WorkerOptions {
   readonly handleSignals?: boolean;
   /** Claim duration; a killed worker's items return to the queue after it. Default 30 s. */
@@ -72,9 +79,10 @@ export function createWorkerParts(
     flow: 'calls',
     maxBatch: stack.client.maxCallsPerRequest,
     // The poller enqueues each day it reads in one transaction: an empty queue means the read
-    // is all claimed, so a partial batch leaves at once (CHUNK_MAX_WAIT_MS is the
-    // orders' linger, where deals trickle in one webhook at a time).
-    sendWhenEmpty: true,
+    // is all claimed, so a partial batch leaves after a short gap rather than CHUNK_MAX_WAIT_MS
+    // (the orders' linger, where deals trickle in one webhook at a time). Retries released
+    // together by backoff jitter arrive closer than the gap and still share a request.
+    idleGapMs: CALLS_IDLE_GAP_MS,
     schema: callJobSchema,
     deliver: createCallsDelivery({
       client: stack.client,

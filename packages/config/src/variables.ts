@@ -198,7 +198,7 @@ export const VARIABLES = {
   CHUNK_MAX_WAIT_MS: v(duration('ms'), {
     group: 'Calltouch limits',
     default: '1000',
-    doc: 'Longest time a partial batch of orders waits for more items before it is sent (ms). Calls do not wait: the poller enqueues each read at once, so a partial batch of calls leaves as soon as the queue is empty.',
+    doc: 'Longest time a partial batch of orders waits for more items before it is sent (ms). Calls wait less: the poller enqueues each read at once, so a partial batch of calls leaves once no call has come for 100 ms.',
   }),
   WORKER_BATCHES_IN_FLIGHT: v(int({ min: 1, max: 64 }), {
     group: 'Calltouch limits',

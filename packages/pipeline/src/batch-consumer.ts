@@ -27,11 +27,13 @@ export interface BatchConsumerOptions<T> {
   /** Longest wait for a partial batch to fill (CHUNK_MAX_WAIT_MS). */
   readonly maxWaitMs: number;
   /**
-   * Send a partial batch as soon as the queue is empty, without lingering. For flows whose
-   * producer enqueues each read in one transaction (the MCN poller): once the queue is empty,
-   * nothing more is on its way, and lingering would only add latency.
+   * Once the queue runs empty, send the partial batch when no new item has arrived for this
+   * long, instead of lingering the whole `maxWaitMs`. For flows whose producer enqueues each
+   * read in one transaction (the MCN poller): an empty queue then means nothing more is on its
+   * way. Items that trickle in closer than the gap (retries released by backoff jitter) still
+   * gather into one batch. Unset: linger up to `maxWaitMs` (deals arrive one webhook at a time).
    */
-  readonly sendWhenEmpty?: boolean;
+  readonly idleGapMs?: number;
   /** Batches in flight per process; more keep the limiter's slots filled despite latency. */
   readonly concurrency?: number;
   /** How long a claim lasts without renewal; a killed process's items return after it. */
@@ -92,17 +94,21 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     if (!first) return [];
     const jobs: Job[] = [first];
     const deadline = Date.now() + maxWaitMs;
+    let lastArrival = Date.now();
     while (jobs.length < maxBatch && !controller.signal.aborted) {
       const job = await w.getNextJob(token, { block: false });
       if (job) {
         jobs.push(job);
+        lastArrival = Date.now();
         continue;
       }
-      if (options.sendWhenEmpty || Date.now() >= deadline) break;
       // The queue is momentarily empty: wait a little for more items rather than send a
-      // small batch, but never longer than CHUNK_MAX_WAIT_MS after the first item.
+      // small batch, but never longer than CHUNK_MAX_WAIT_MS after the first item, nor than
+      // the idle gap after the last one.
+      const until = Math.min(deadline, lastArrival + (options.idleGapMs ?? Infinity));
+      if (Date.now() >= until) break;
       await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))),
+        setTimeout(resolve, Math.min(50, Math.max(1, until - Date.now()))),
       );
     }
     return jobs;

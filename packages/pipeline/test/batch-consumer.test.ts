@@ -104,7 +104,7 @@ describe('createBatchConsumer', () => {
     await queue.close();
   });
 
-  it('with sendWhenEmpty, a partial batch leaves as soon as the queue is empty', async () => {
+  it('with an idle gap, a partial batch leaves once no item has come for that long', async () => {
     const { prefix, queue } = await setup(3);
     const sizes: number[] = [];
     const consumer = createBatchConsumer<Item>({
@@ -113,9 +113,9 @@ describe('createBatchConsumer', () => {
       prefix,
       logger: memoryLogger().logger,
       maxBatch: 100,
-      // Far beyond the wait below: only sending at once can pass.
+      // Far beyond the wait below: only the gap can release the batch in time.
       maxWaitMs: 120_000,
-      sendWhenEmpty: true,
+      idleGapMs: 1_000,
       concurrency: 1,
       schema: itemSchema,
       async deliver(items) {
@@ -125,8 +125,11 @@ describe('createBatchConsumer', () => {
     });
     consumers.push(consumer);
     await consumer.start();
-    await waitFor(async () => (await queue.getCompletedCount()) === 3, { timeoutMs: 10_000 });
-    expect(sizes).toEqual([3]);
+    // Seven more arrive one by one after the consumer has started: they join the same batch.
+    await waitFor(async () => (await queue.getActiveCount()) === 3, { message: '3 claimed' });
+    for (let n = 3; n < 10; n++) await queue.add('call', { n }, { jobId: `c${n}` });
+    await waitFor(async () => (await queue.getCompletedCount()) === 10, { timeoutMs: 15_000 });
+    expect(sizes).toEqual([10]);
     await queue.close();
   });
 
