@@ -14,6 +14,7 @@ import {
   createBatchConsumer,
   createFlowQueue,
   type BatchConsumer,
+  type BatchConsumerOptions,
   type BatchItem,
   type ItemOutcome,
 } from '../src/index.ts';
@@ -48,21 +49,44 @@ async function setup(count: number) {
   return { prefix, queue };
 }
 
+type ConsumerOptions = BatchConsumerOptions<Item>;
+
+/** Starts a consumer of the `calls` queue under `prefix`; every delivered item succeeds unless
+ * `deliver` says otherwise. Returns the sizes of the batches it was handed. */
+async function consume(
+  prefix: string,
+  options: Partial<ConsumerOptions> & Pick<ConsumerOptions, 'maxWaitMs'>,
+) {
+  const sizes: number[] = [];
+  const consumer = createBatchConsumer<Item>({
+    flow: 'calls',
+    connection,
+    prefix,
+    logger: memoryLogger().logger,
+    maxBatch: 100,
+    concurrency: 1,
+    schema: itemSchema,
+    ...options,
+    async deliver(items, ctx) {
+      sizes.push(items.length);
+      return options.deliver
+        ? options.deliver(items, ctx)
+        : new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
+    },
+  });
+  consumers.push(consumer);
+  await consumer.start();
+  return sizes;
+}
+
 describe('createBatchConsumer', () => {
   it('packs a backlog into full batches and completes every item once', async () => {
     const { prefix, queue } = await setup(1000);
-    const sizes: number[] = [];
     const seen = new Set<number>();
-    const consumer = createBatchConsumer<Item>({
-      flow: 'calls',
-      connection,
-      prefix,
-      logger: memoryLogger().logger,
-      maxBatch: 100,
+    const sizes = await consume(prefix, {
       maxWaitMs: 200,
-      schema: itemSchema,
+      concurrency: 4,
       async deliver(items) {
-        sizes.push(items.length);
         for (const i of items) {
           expect(seen.has(i.data.n)).toBe(false);
           seen.add(i.data.n);
@@ -70,8 +94,6 @@ describe('createBatchConsumer', () => {
         return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
       },
     });
-    consumers.push(consumer);
-    await consumer.start();
     await waitFor(async () => (await queue.getCompletedCount()) === 1000, {
       message: '1000 completed',
     });
@@ -82,23 +104,7 @@ describe('createBatchConsumer', () => {
 
   it('sends a partial batch after maxWaitMs when traffic is light', async () => {
     const { prefix, queue } = await setup(3);
-    const sizes: number[] = [];
-    const consumer = createBatchConsumer<Item>({
-      flow: 'calls',
-      connection,
-      prefix,
-      logger: memoryLogger().logger,
-      maxBatch: 100,
-      maxWaitMs: 300,
-      concurrency: 1,
-      schema: itemSchema,
-      async deliver(items) {
-        sizes.push(items.length);
-        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
-      },
-    });
-    consumers.push(consumer);
-    await consumer.start();
+    const sizes = await consume(prefix, { maxWaitMs: 300 });
     await waitFor(async () => (await queue.getCompletedCount()) === 3);
     expect(sizes).toEqual([3]);
     await queue.close();
@@ -106,25 +112,8 @@ describe('createBatchConsumer', () => {
 
   it('with an idle gap, a partial batch leaves once no item has come for that long', async () => {
     const { prefix, queue } = await setup(3);
-    const sizes: number[] = [];
-    const consumer = createBatchConsumer<Item>({
-      flow: 'calls',
-      connection,
-      prefix,
-      logger: memoryLogger().logger,
-      maxBatch: 100,
-      // Far beyond the wait below: only the gap can release the batch in time.
-      maxWaitMs: 120_000,
-      idleGapMs: 1_000,
-      concurrency: 1,
-      schema: itemSchema,
-      async deliver(items) {
-        sizes.push(items.length);
-        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
-      },
-    });
-    consumers.push(consumer);
-    await consumer.start();
+    // maxWaitMs is far beyond the wait below: only the gap can release the batch in time.
+    const sizes = await consume(prefix, { maxWaitMs: 120_000, idleGapMs: 1_000 });
     // Seven more arrive one by one after the consumer has started: they join the same batch.
     await waitFor(async () => (await queue.getActiveCount()) === 3, { message: '3 claimed' });
     for (let n = 3; n < 10; n++) await queue.add('call', { n }, { jobId: `c${n}` });
@@ -137,15 +126,8 @@ describe('createBatchConsumer', () => {
     const { prefix, queue } = await setup(10);
     await queue.add('call', { bogus: true }, { jobId: 'bad-data' });
     let attempts = 0;
-    const consumer = createBatchConsumer<Item>({
-      flow: 'calls',
-      connection,
-      prefix,
-      logger: memoryLogger().logger,
-      maxBatch: 100,
+    await consume(prefix, {
       maxWaitMs: 100,
-      concurrency: 1,
-      schema: itemSchema,
       async deliver(items) {
         attempts += 1;
         return new Map(
@@ -158,8 +140,6 @@ describe('createBatchConsumer', () => {
         );
       },
     });
-    consumers.push(consumer);
-    await consumer.start();
     await waitFor(async () => (await queue.getCompletedCount()) === 9, { timeoutMs: 15_000 });
     const failed = await queue.getFailed();
     expect(failed.map((j) => [j.id, j.failedReason]).sort()).toEqual([
@@ -176,15 +156,8 @@ describe('createBatchConsumer', () => {
     const { prefix, queue } = await setup(5);
     const observed: [BatchItem<Item>, ItemOutcome][] = [];
     let first = true;
-    const consumer = createBatchConsumer<Item>({
-      flow: 'calls',
-      connection,
-      prefix,
-      logger: memoryLogger().logger,
-      maxBatch: 100,
+    await consume(prefix, {
       maxWaitMs: 100,
-      concurrency: 1,
-      schema: itemSchema,
       async deliver(items, ctx) {
         await ctx.markSent(items.map((i) => i.id));
         if (first) {
@@ -197,8 +170,6 @@ describe('createBatchConsumer', () => {
       },
       onOutcome: (item, outcome) => observed.push([item, outcome]),
     });
-    consumers.push(consumer);
-    await consumer.start();
     await waitFor(async () => (await queue.getCompletedCount()) === 5, { timeoutMs: 15_000 });
     const delivered = observed.filter(([, o]) => o.kind === 'delivered');
     expect(delivered).toHaveLength(5);
