@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url.ts';
 
 /**
  * Zod helpers for environment variables. Every helper accepts the raw string an environment
@@ -127,4 +128,19 @@ export const timeZone = () =>
         return false;
       }
     }, 'expected an IANA time zone such as Europe/Moscow'),
+  );
+
+/** `REDIS_URL`: one Redis (`redis://`, `rediss://`) or a master behind Sentinel (`redis+sentinel://`). */
+export const redisUrl = () =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string({ error: 'required: a Redis URL (redis://, rediss:// or redis+sentinel://)' })
+      .superRefine((value, ctx) => {
+        try {
+          parseRedisUrl(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
   );

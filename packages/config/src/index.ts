@@ -3,3 +3,4 @@ export * from './parse-config.ts';
 export * from './variables.ts';
 export * from './schemas.ts';
 export { loadEnv } from './load-env.ts';
+export * from './redis-url.ts';

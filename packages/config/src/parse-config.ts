@@ -1,3 +1,4 @@
+import { redactText } from '@touchline/logger';
 import type { z } from 'zod';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -34,9 +35,11 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Env): z.output<
   const problems = result.error.issues.map((issue): ConfigProblem => {
     const variable = issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)';
     const raw = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    // A URL may carry a password: redacted before it is shortened, so no part of it shows.
+    const safe = raw === undefined ? undefined : redactText(raw);
     const shown =
-      raw !== undefined && raw !== '' && !SECRET_NAME.test(variable)
-        ? ` (got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)})`
+      safe !== undefined && safe !== '' && !SECRET_NAME.test(variable)
+        ? ` (got ${JSON.stringify(safe.length > 60 ? `${safe.slice(0, 60)}…` : safe)})`
         : '';
     return { variable, message: `${issue.message}${shown}` };
   });

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { bool, duration, int, json, oneOf, port, secret, str, timeZone, url } from './helpers.ts';
+import {
+  bool,
+  duration,
+  int,
+  json,
+  oneOf,
+  port,
+  redisUrl,
+  secret,
+  str,
+  timeZone,
+  url,
+} from './helpers.ts';
 
 /** Calltouch endpoints as Touchline names them (metrics labels, points table, limiter). */
 export const CALLTOUCH_ENDPOINTS = [
@@ -65,10 +77,10 @@ const pointsCost = z
  * role schemas, `.env.example` and `docs/configuration.md` (a test keeps those two in step).
  */
 export const VARIABLES = {
-  REDIS_URL: v(url(['redis:', 'rediss:']), {
+  REDIS_URL: v(redisUrl(), {
     group: 'Redis',
     default: 'redis://127.0.0.1:6379',
-    doc: 'Redis 7 holding every queue, checkpoint and the shared limiter. Run it with AOF and maxmemory-policy noeviction.',
+    doc: 'Redis 7 holding every queue, checkpoint and the shared limiter. Run it with AOF and maxmemory-policy noeviction. With Sentinel: redis+sentinel://[:password@]host:26379[,host:26379…]/<master name>[/db], and ?sentinelPassword=… when the Sentinels require one.',
   }),
   QUEUE_PREFIX: v(
     str().pipe(z.string().regex(/^[\w{}:.-]+$/, 'expected letters, digits, {}, :, . or -')),

@@ -37,7 +37,7 @@ describe('parseConfig', () => {
       'CALLTOUCH_RATE_LIMIT: expected an integer from 1 to 100 (got "abc")',
     );
     expect(err.message).toContain(
-      'REDIS_URL: expected a URL (redis:// or rediss://...) (got "nope")',
+      'REDIS_URL: expected a URL (redis://, rediss:// or redis+sentinel://...) (got "nope")',
     );
     expect(err.message.split('\n')[0]).toBe('Invalid configuration (6 problems):');
   });

@@ -12,6 +12,7 @@ const SECRET_PARAMS = [
   'access_token',
   'user_hash',
   'password',
+  'sentinelPassword',
   'secret',
 ];
 const PARAM_RE = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"']*`, 'gi');

@@ -56,5 +56,8 @@ describe('redactText', () => {
       'Authorization: Bearer [REDACTED]',
     );
     expect(redactText('redis://user:pa55@host:6379')).toBe('redis://user:[REDACTED]@host:6379');
+    expect(redactText('redis+sentinel://:pa55@s1,s2/m?sentinelPassword=sp55')).toBe(
+      'redis+sentinel://:[REDACTED]@s1,s2/m?sentinelPassword=[REDACTED]',
+    );
   });
 });

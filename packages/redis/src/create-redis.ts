@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from '@touchline/config';
 import type { Logger } from '@touchline/logger';
 
 /**
@@ -22,13 +23,32 @@ export interface CreateRedisOptions {
 export const reconnectDelay = (attempt: number): number =>
   Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
 
+/**
+ * An ioredis client for `REDIS_URL`: one Redis (`redis://`, `rediss://`), or the current master
+ * behind Sentinel (`redis+sentinel://host:26379,…/<master name>`). Through Sentinel the client
+ * asks for the master on every (re)connect and follows a failover as soon as Sentinel announces
+ * it. BullMQ's duplicated connections inherit all of it.
+ */
+export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  const target = parseRedisUrl(url);
+  if (target.kind === 'direct') return new Redis(url, options);
+  const { kind: _kind, sentinels, ...auth } = target;
+  return new Redis({
+    ...auth,
+    sentinels: sentinels.map((s) => ({ ...s })),
+    failoverDetector: true,
+    ...options,
+  });
+}
+
 export function createRedis(options: CreateRedisOptions): Redis {
   const { url, role, logger, name = `touchline-${role}` } = options;
   const log = logger.child({ component: 'redis', client: name });
-  const client = new Redis(url, {
+  const client = connectRedis(url, {
     connectionName: name,
     lazyConnect: false,
     retryStrategy: reconnectDelay,
+    sentinelRetryStrategy: reconnectDelay,
     ...(role === 'producer'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 }
       : { maxRetriesPerRequest: null, enableReadyCheck: true }),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,30 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Waits until something on loopback `port` answers PING (a starting Redis or Sentinel). */
+async function waitUntilAnswers(port: number, what: string): Promise<void> {
+  const probe = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await waitFor(
+      async () => {
+        if (probe.status !== 'ready') {
+          probe.disconnect();
+          await probe.connect().catch(() => undefined);
+        }
+        return (await probe.ping().catch(() => '')) === 'PONG';
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: what },
+    );
+  } finally {
+    probe.disconnect();
+  }
 }
 
 export interface RedisServer {
@@ -48,26 +72,7 @@ export async function startRedisServer(args: string[] = []): Promise<RedisServer
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args],
       { stdio: 'ignore' },
     );
-    const probe = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await waitFor(
-        async () => {
-          if (probe.status !== 'ready') {
-            probe.disconnect();
-            await probe.connect().catch(() => undefined);
-          }
-          return (await probe.ping().catch(() => '')) === 'PONG';
-        },
-        { timeoutMs: 10_000, intervalMs: 50, message: `redis-server on port ${port}` },
-      );
-    } finally {
-      probe.disconnect();
-    }
+    await waitUntilAnswers(port, `redis-server on port ${port}`);
   };
   const kill = async () => {
     const proc = child;
@@ -87,6 +92,54 @@ export async function startRedisServer(args: string[] = []): Promise<RedisServer
     restart: launch,
     stop: async () => {
       await kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RedisSentinel {
+  /** The Sentinel's own port (what `redis+sentinel://` URLs name). */
+  readonly port: number;
+  /** `redis+sentinel://127.0.0.1:<port>/<name>` */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one `redis-server --sentinel` on a free port that monitors the master on
+ * `masterPort` as `name`, with a quorum of one and short timeouts, for failover tests.
+ */
+export async function startRedisSentinel(
+  masterPort: number,
+  name = 'touchline-master',
+): Promise<RedisSentinel> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'touchline-sentinel-'));
+  const configFile = join(dir, 'sentinel.conf');
+  await writeFile(
+    configFile,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 5000`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('redis-server', [configFile, '--sentinel'], { stdio: 'ignore' });
+  await waitUntilAnswers(port, `redis sentinel on port ${port}`);
+  return {
+    port,
+    url: `redis+sentinel://127.0.0.1:${port}/${name}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        });
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '@touchline/redis';
 import { readPollerState } from '@touchline/calls';
 import { redactText } from '@touchline/logger';
 import {
@@ -45,12 +45,13 @@ export async function status(
   options: StatusOptions = {},
   io: StatusIo = processIo(),
 ): Promise<number> {
-  const redis = new Redis(config.REDIS_URL, {
+  const redis = connectRedis(config.REDIS_URL, {
     connectionName: 'touchline-status',
     lazyConnect: true,
     connectTimeout: 2_000,
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
   });
   let lastError: Error | undefined;
   redis.on('error', (err: Error) => (lastError = err));

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redactText } from '@touchline/logger';
+import { connectRedis } from '@touchline/redis';
 
 export interface DemoRedis {
   readonly url: string;
@@ -13,10 +14,11 @@ export interface DemoRedis {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
+  const client = connectRedis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
     connectTimeout: 1_000,
   });
   client.on('error', () => undefined);
@@ -54,7 +56,7 @@ export async function provideRedis(url: string): Promise<DemoRedis> {
   const which = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
   if (which.error || which.status !== 0) {
     throw new NoRedisError(
-      `No Redis answers on ${url} and there is no redis-server on the PATH.\n` +
+      `No Redis answers on ${redactText(url)} and there is no redis-server on the PATH.\n` +
         'Install Redis 7, then run the demo again:\n' +
         '  Debian/Ubuntu:  sudo apt-get install redis-server\n' +
         '  macOS:          brew install redis\n' +
