@@ -20,7 +20,6 @@ export type RedisTarget =
       readonly sentinelPassword?: string;
     };
 
-export const SENTINEL_SCHEME = 'redis+sentinel:';
 const SENTINEL_RE =
   /^redis\+sentinel:\/\/(?:(?<user>[^:@/]*)(?::(?<password>[^@/]*))?@)?(?<hosts>[^/?#]+)\/(?<name>[^/?#]+)(?:\/(?<db>[^/?#]*))?\/?(?:\?(?<query>[^#]*))?$/;
 const SENTINEL_QUERY = new Set(['sentinelUsername', 'sentinelPassword']);
@@ -55,12 +54,10 @@ export function parseRedisUrl(value: string): RedisTarget {
       throw new Error(`a Sentinel address must be host or host:port, not "${entry}"`);
     return { host: host.replace(/^\[|\]$/g, ''), port };
   });
-  let db: number | undefined;
-  if (groups['db'] !== undefined && groups['db'] !== '') {
-    db = Number(groups['db']);
-    if (!/^\d+$/.test(groups['db']))
-      throw new Error(`the database must be a number, not "${groups['db']}"`);
-  }
+  const dbText = groups['db'];
+  if (dbText && !/^\d+$/.test(dbText))
+    throw new Error(`the database must be a number, not "${dbText}"`);
+  const db = dbText ? Number(dbText) : undefined;
   const query = new URLSearchParams(groups['query'] ?? '');
   for (const key of query.keys())
     if (!SENTINEL_QUERY.has(key))
