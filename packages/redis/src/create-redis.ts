@@ -41,6 +41,16 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
+/**
+ * For one-shot clients (`touchline status`, the demo's probe): connect on `connect()`, and give
+ * up at the first failure instead of retrying, whether Redis or every Sentinel is unreachable.
+ */
+export const ONE_SHOT: RedisOptions = {
+  lazyConnect: true,
+  retryStrategy: () => null,
+  sentinelRetryStrategy: () => null,
+};
+
 export function createRedis(options: CreateRedisOptions): Redis {
   const { url, role, logger, name = `touchline-${role}` } = options;
   const log = logger.child({ component: 'redis', client: name });

@@ -1,4 +1,4 @@
-import { connectRedis } from '@touchline/redis';
+import { ONE_SHOT, connectRedis } from '@touchline/redis';
 import { readPollerState } from '@touchline/calls';
 import { redactText } from '@touchline/logger';
 import {
@@ -46,12 +46,10 @@ export async function status(
   io: StatusIo = processIo(),
 ): Promise<number> {
   const redis = connectRedis(config.REDIS_URL, {
+    ...ONE_SHOT,
     connectionName: 'touchline-status',
-    lazyConnect: true,
     connectTimeout: 2_000,
     maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    sentinelRetryStrategy: () => null,
   });
   let lastError: Error | undefined;
   redis.on('error', (err: Error) => (lastError = err));

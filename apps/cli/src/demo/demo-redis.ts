@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactText } from '@touchline/logger';
-import { connectRedis } from '@touchline/redis';
+import { ONE_SHOT, connectRedis } from '@touchline/redis';
 
 export interface DemoRedis {
   readonly url: string;
@@ -14,13 +14,7 @@ export interface DemoRedis {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = connectRedis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    sentinelRetryStrategy: () => null,
-    connectTimeout: 1_000,
-  });
+  const client = connectRedis(url, { ...ONE_SHOT, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
