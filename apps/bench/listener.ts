@@ -1,9 +1,9 @@
 /**
- * CRM listener benchmark (SPEC §8: ≥ 2,000 accepted deals/s, p99 < 50 ms on a 2-core machine).
+ * CRM listener benchmark (target: ≥ 2,000 accepted deals/s, p99 < 50 ms on a 2-core machine).
  *
  *   npx tsx apps/bench/listener.ts [--duration 10] [--connections 32]
  *
- * Starts the real listener (`startCrmListener`) against REDIS_URL with a unique queue prefix,
+ * Starts the real listener (`crmListenerRole`) against REDIS_URL with a unique queue prefix,
  * and beside it, in the same process, a bare Fastify route answering 202. Load comes from a
  * second process (this file re-run with `--load`, driving autocannon), so the load generator
  * does not share the listener's event loop. Each single-deal request carries a distinct
@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { parseConfig, schemas } from '@touchline/config';
-import { startCrmListener } from '@touchline/app-crm-listener';
+import { crmListenerRole } from '@touchline/roles';
+import { runRoles } from '@touchline/runtime';
 import { createLogger } from '@touchline/logger';
 import { deleteKeys } from '@touchline/testing';
 
@@ -159,9 +160,11 @@ async function main(): Promise<void> {
   });
   // Info level, as in production: the listener logs events, never one line per request.
   const logger = createLogger({ level: 'info', name: 'crm-listener', destination: process.stderr });
-  const listener = await startCrmListener(config, {
+  const listener = await runRoles({
+    name: 'crm-listener',
+    roles: [crmListenerRole({ host: '127.0.0.1' })],
+    config,
     logger,
-    host: '127.0.0.1',
     metricsHost: '127.0.0.1',
     handleSignals: false,
   });
@@ -169,7 +172,7 @@ async function main(): Promise<void> {
   bare.post('/v1/orders', async (_req, reply) => reply.code(202).send({ accepted: 1 }));
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
-  const listenerUrl = `http://127.0.0.1:${listener.port()}`;
+  const listenerUrl = `http://127.0.0.1:${listener.port('crm-listener') ?? 0}`;
   for (let i = 0; i < 50; i++) {
     if ((await fetch(`${listenerUrl}/readyz`)).status === 200) break;
     await new Promise((r) => setTimeout(r, 100));

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { Redis } from 'ioredis';
-import { callJobId } from '@touchline/calls';
-import { addJobsAtomically, createFlowQueue } from '@touchline/pipeline';
+import { callJobSchema, callsFlowSpec } from '@touchline/calls';
+import { addJobsAtomically, createFlowQueue, toNewJob } from '@touchline/queue';
 
 import {
   cpuSeconds,
@@ -128,13 +128,13 @@ async function drain(
   const sandbox = await startSandbox(log);
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = createFlowQueue('calls', redis, prefix);
+  const queue = createFlowQueue(callsFlowSpec, redis, prefix);
   const run = randomUUID().slice(0, 6);
   for (let from = 0; from < backlog; from += 1000) {
     const jobs = [];
     for (let i = from; i < Math.min(backlog, from + 1000); i++) {
       const call = mcnCall(i, run);
-      jobs.push({ name: 'call', data: { mcn: call }, opts: { jobId: callJobId(call.callid) } });
+      jobs.push(toNewJob(callsFlowSpec, callJobSchema.parse({ mcn: call })));
     }
     await addJobsAtomically(queue, jobs);
   }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { schemas } from '@touchline/config';
 import { loadConfig } from './load-config.ts';
+import { runRoleCommand } from './commands/run-role.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const parseDate = (value: string): string => {
@@ -27,7 +28,7 @@ const parseFaults = (value: string): string[] => {
   return list;
 };
 
-/** The `touchline` program: one command per role of the pipeline (SPEC §3). */
+/** The `touchline` program: one command per role of the pipeline (README, Commands). */
 export function createProgram(): Command {
   const program = new Command('touchline')
     .description(
@@ -43,11 +44,8 @@ export function createProgram(): Command {
       'BullMQ workers: batch calls and orders, send them to Calltouch under the shared limiter, retry',
     )
     .action(async () => {
-      const config = loadConfig(schemas.worker);
-      const { startWorker } = await import('@touchline/app-worker');
-      await (
-        await startWorker(config)
-      ).done;
+      const { workerRole } = await import('@touchline/roles');
+      await runRoleCommand('worker', schemas.worker, () => [workerRole()]);
     });
 
   program
@@ -56,11 +54,8 @@ export function createProgram(): Command {
       'MCN producer: read the virtual PBX call log every MCN_POLL_INTERVAL_SECONDS and enqueue new calls',
     )
     .action(async () => {
-      const config = loadConfig(schemas.mcnPoller);
-      const { startMcnPoller } = await import('@touchline/app-mcn-poller');
-      await (
-        await startMcnPoller(config)
-      ).done;
+      const { mcnPollerRole } = await import('@touchline/roles');
+      await runRoleCommand('mcn-poller', schemas.mcnPoller, () => [mcnPollerRole()]);
     });
 
   program
@@ -69,11 +64,8 @@ export function createProgram(): Command {
       'CRM webhook service: POST /v1/orders on CRM_LISTENER_PORT, deals durably queued before 202',
     )
     .action(async () => {
-      const config = loadConfig(schemas.crmListener);
-      const { startCrmListener } = await import('@touchline/app-crm-listener');
-      await (
-        await startCrmListener(config)
-      ).done;
+      const { crmListenerRole } = await import('@touchline/roles');
+      await runRoleCommand('crm-listener', schemas.crmListener, () => [crmListenerRole()]);
     });
 
   program
@@ -82,11 +74,8 @@ export function createProgram(): Command {
       'Leads export: read new Calltouch requests and deliver each to LEADS_WEBHOOK_URL, signed',
     )
     .action(async () => {
-      const config = loadConfig(schemas.leads);
-      const { startLeads } = await import('@touchline/app-leads');
-      await (
-        await startLeads(config)
-      ).done;
+      const { leadsRole } = await import('@touchline/roles');
+      await runRoleCommand('leads', schemas.leads, () => [leadsRole()]);
     });
 
   program
@@ -95,20 +84,16 @@ export function createProgram(): Command {
       'Bull Board on BOARD_PORT: every queue, parked items, retry (basic auth off loopback)',
     )
     .action(async () => {
-      const config = loadConfig(schemas.board);
-      const { board } = await import('./commands/board.ts');
-      await board(config);
+      const { boardRole } = await import('@touchline/roles');
+      await runRoleCommand('board', schemas.board, () => [boardRole()]);
     });
 
   program
     .command('all')
     .description('Every role above in one process: the single-machine deployment')
     .action(async () => {
-      const config = loadConfig(schemas.all);
-      const { startAll } = await import('./commands/all.ts');
-      await (
-        await startAll(config)
-      ).done;
+      const { allRoles } = await import('@touchline/roles');
+      await runRoleCommand('all', schemas.all, () => allRoles());
     });
 
   program

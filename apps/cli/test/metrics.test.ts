@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMcnPoller } from '@touchline/app-mcn-poller';
-import { startWorker } from '@touchline/app-worker';
 import { toCalltouchCall } from '@touchline/calls';
 import { parseConfig, schemas } from '@touchline/config';
 import { createMcnClient } from '@touchline/mcn';
-import type { RunningRole } from '@touchline/runtime';
+import { mcnPollerRole, workerRole } from '@touchline/roles';
+import { runRoles, type RunningRoles } from '@touchline/runtime';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
 import { TEST_REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from '@touchline/testing';
 import { parseExposition, select, sum, type Exposition } from './prom-text.ts';
@@ -21,8 +20,8 @@ const ALERT_RULES = join(ROOT, 'infra/prometheus/alerts.yml');
 const prefix = uniquePrefix('metrics');
 const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
 let sandbox: Sandbox;
-let worker: RunningRole;
-let poller: RunningRole;
+let worker: RunningRoles;
+let poller: RunningRoles;
 let workerPort: number;
 let pollerPort: number;
 let expectedCalls: number;
@@ -60,23 +59,27 @@ beforeAll(async () => {
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'error',
   };
-  worker = await startWorker(
-    parseConfig(schemas.worker, {
+  worker = await runRoles({
+    name: 'worker',
+    roles: [workerRole()],
+    config: parseConfig(schemas.worker, {
       ...common,
       METRICS_PORT: String(workerPort),
       CHUNK_MAX_WAIT_MS: '200',
       CALLTOUCH_POINTS_DAILY_BUDGET: '10000',
     }),
-    { handleSignals: false },
-  );
-  poller = await startMcnPoller(
-    parseConfig(schemas.mcnPoller, {
+    handleSignals: false,
+  });
+  poller = await runRoles({
+    name: 'mcn-poller',
+    roles: [mcnPollerRole()],
+    config: parseConfig(schemas.mcnPoller, {
       ...common,
       METRICS_PORT: String(pollerPort),
       MCN_POLL_INTERVAL_SECONDS: '1',
     }),
-    { handleSignals: false },
-  );
+    handleSignals: false,
+  });
   // Everything the poller read is at Calltouch, and the worker has counted it.
   await waitFor(
     async () => {
@@ -102,7 +105,7 @@ afterAll(async () => {
   await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
-/** SPEC §5, by role: name → type, labels every sample carries, and the values allowed. */
+/** docs/metrics.md, by role: name → type, labels every sample carries, and the values allowed. */
 type Spec = Record<string, { type: string; labels: Record<string, readonly string[] | null> }>;
 const ENDPOINTS = ['calls_import', 'orders_create', 'orders_update', 'requests_export'];
 const WORKER_SPEC: Spec = {
@@ -164,7 +167,7 @@ const checkSpec = (e: Exposition, spec: Spec) => {
   }
 };
 
-describe('metrics after calls flowed through the sandbox (SPEC §5)', () => {
+describe('metrics after calls flowed through the sandbox (docs/metrics.md)', () => {
   it('worker: every metric it exports by name, type and labels, and the default process metrics', async () => {
     const w = await scrape(workerPort);
     checkSpec(w, WORKER_SPEC);

@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker, type Queue } from 'bullmq';
 import { parseConfig, schemas } from '@touchline/config';
 import { createLimiter } from '@touchline/limiter';
-import { createFlowQueue, createPointsBudget, limiterKey } from '@touchline/pipeline';
+import { callsFlowSpec } from '@touchline/calls';
+import { createPointsBudget, limiterKey } from '@touchline/calltouch-delivery';
+import { leadsFlowSpec } from '@touchline/leads';
+import { createFlowQueue } from '@touchline/queue';
 import { createHeartbeat } from '@touchline/runtime';
 import {
   TEST_REDIS_URL,
@@ -72,8 +75,8 @@ const alive = createHeartbeat({ redis, prefix, role: 'worker', instanceId: 'w-1'
 
 beforeAll(async () => {
   const now = Date.now();
-  const calls = createFlowQueue('calls', redis, prefix);
-  const leads = createFlowQueue('leads', redis, prefix);
+  const calls = createFlowQueue(callsFlowSpec, redis, prefix);
+  const leads = createFlowQueue(leadsFlowSpec, redis, prefix);
   queues.push(calls, leads);
 
   // 5 delivered and 2 parked calls, through a real BullMQ worker.

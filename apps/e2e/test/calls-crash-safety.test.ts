@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { callJobId } from '@touchline/calls';
+import { callsFlowSpec } from '@touchline/calls';
 import type { McnCall } from '@touchline/mcn';
-import { addJobsAtomically, createFlowQueue } from '@touchline/pipeline';
+import { addJobsAtomically, createFlowQueue, toNewJob } from '@touchline/queue';
 import {
   TEST_REDIS_URL,
   deleteKeys,
@@ -25,10 +25,10 @@ afterEach(async () => {
 
 async function enqueue(redisUrl: string, prefix: string, calls: McnCall[]) {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = createFlowQueue('calls', redis, prefix);
+  const queue = createFlowQueue(callsFlowSpec, redis, prefix);
   await addJobsAtomically(
     queue,
-    calls.map((c) => ({ name: 'call', data: { mcn: c }, opts: { jobId: callJobId(c.callid) } })),
+    calls.map((c) => toNewJob(callsFlowSpec, { mcn: c })),
   );
   await queue.close();
   redis.disconnect();
@@ -119,5 +119,54 @@ describe('calls: crash safety with the roles as separate processes', () => {
       message: 'calls from during and after the outage',
     });
     expect(calltouch.stats().calls.duplicates).toBe(0);
+  });
+
+  it('SIGTERM during a 429 storm: exits 0 in time, hands the items back, and nothing is a duplicate', async () => {
+    stack = await startStack(TEST_REDIS_URL, {
+      calltouch: { latencyMs: { min: 20, max: 60 } },
+      mcn: { historyDays: 0, liveCallsPerMinute: 0, malformedShare: 0 },
+    });
+    const { calltouch } = stack.sandbox;
+    const calls = importable(stack.sandbox.mcn.addCalls(600, { inboundOnly: true }));
+    await enqueue(TEST_REDIS_URL, stack.prefix, calls);
+    // Every request answered 429 for a minute: the worker keeps waiting out Retry-After.
+    calltouch.setFaults({ stormMs: 60_000, stormRetryAfterSeconds: 1 });
+    const timeoutMs = 5_000;
+    const first = await stack.start('worker', { CALLTOUCH_TIMEOUT_MS: String(timeoutMs) });
+    await waitFor(() => calltouch.stats().requests.rateLimited >= 5, {
+      message: 'the worker meets the storm',
+    });
+    const stoppedAt = Date.now();
+    const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGTERM');
+    const code = await exited;
+    const tookMs = Date.now() - stoppedAt;
+    // The shutdown limit follows the request timeout (a request in flight may take that long).
+    expect(code).toBe(0);
+    expect(tookMs).toBeLessThan(timeoutMs + 10_000);
+    expect(stack.logs.some((l) => /did not stop in time/.test(l))).toBe(false);
+
+    // Nothing claimed, nothing marked in flight: every 429 was a definite answer.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await redis.hlen(`${stack.prefix}:calls:inflight`)).toBe(0);
+      expect(await redis.llen(`${stack.prefix}:calls:active`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+
+    calltouch.setFaults({ clear: true });
+    const second = await stack.start('worker');
+    await waitFor(() => Object.keys(calltouch.calls()).length === calls.length, {
+      timeoutMs: 60_000,
+      message: 'every call delivered after the storm',
+    });
+    expect(calltouch.stats().calls.duplicates).toBe(0);
+    expect(
+      await metric(second.metricsPort, 'touchline_calltouch_items_total', {
+        endpoint: 'calls_import',
+        outcome: 'duplicate',
+      }),
+    ).toBe(0);
   });
 });

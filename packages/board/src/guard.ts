@@ -3,7 +3,7 @@ import type { BeforeHook, HookContext } from '@bull-board/api/typings/app';
 /**
  * Board actions Touchline refuses even when the board is writable, each with the reason an
  * operator sees. Items enter only through the producers (de-duplication keys, atomic
- * enqueue) and leave only by delivery or parking: nothing is dropped silently (SPEC §2).
+ * enqueue) and leave only by delivery or parking: nothing is dropped silently (docs/architecture.md).
  */
 const REFUSED: readonly { method: string; route: RegExp; why: string }[] = [
   {

@@ -1,25 +1,13 @@
-import type { CalltouchCall, CalltouchClient } from '@touchline/calltouch';
-import type { Limiter } from '@touchline/limiter';
-import {
-  bisect,
-  sendBatch,
-  toUnsettledOutcome,
-  type PointsBudget,
-  type BatchItem,
-  type DeliveryContext,
-  type ItemOutcome,
-  type SendBatchOptions,
-} from '@touchline/pipeline';
+import type { CalltouchCall } from '@touchline/calltouch';
+import { sendBatch, toUnsettledOutcome, type CalltouchStack } from '@touchline/calltouch-delivery';
+import { bisect, type BatchItem, type DeliveryContext, type ItemOutcome } from '@touchline/queue';
 import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
-import type { CallJob } from './call-job.ts';
+import type { CallJob } from './flow.ts';
 
 export interface CallsDeliveryOptions {
-  readonly client: CalltouchClient;
-  readonly limiter: Limiter;
+  readonly calltouch: Pick<CalltouchStack, 'client' | 'limiter' | 'exhaustion'>;
   readonly mapping: ToCalltouchCallOptions;
   readonly onRateLimited?: (retryAfterMs: number) => void;
-  readonly budget?: PointsBudget;
-  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
 }
 
 interface Sendable {
@@ -34,7 +22,8 @@ interface Sendable {
  * good calls are delivered and the bad ones parked with Calltouch's answer.
  */
 export function createCallsDelivery(options: CallsDeliveryOptions) {
-  const { client, limiter, mapping } = options;
+  const { client, limiter, exhaustion } = options.calltouch;
+  const { mapping } = options;
   return async function deliverCalls(
     items: readonly BatchItem<CallJob>[],
     ctx: DeliveryContext,
@@ -59,9 +48,8 @@ export function createCallsDelivery(options: CallsDeliveryOptions) {
           sendBatch(batch, (b) => client.importCalls(b.map((s) => s.call)), ctx, {
             limiter,
             endpoint: 'calls_import',
+            exhaustion,
             ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-            ...(options.budget ? { budget: options.budget } : {}),
-            ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
           }),
         (s, outcome) =>
           outcomes.set(

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { addJobsAtomically } from '@touchline/pipeline';
+import { addJobsAtomically, toNewJob, type NewJob } from '@touchline/queue';
 import { createHash } from 'node:crypto';
 import type { InvalidMcnRecord, McnCall } from '@touchline/mcn';
 import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
-import { callJobId, type CallJob } from './call-job.ts';
+import { callsFlowSpec, type CallJob } from './flow.ts';
 
 export interface EnqueueSummary {
   read: number;
@@ -57,7 +57,7 @@ export async function enqueueCalls(
   summary.duplicate += unique.length - fresh.length;
   if (fresh.length === 0) return summary;
 
-  const jobs: { name: string; data: CallJob; opts: { jobId: string } }[] = [];
+  const jobs: NewJob<CallJob>[] = [];
   for (const call of fresh) {
     const mapped = toCalltouchCall(call, mapping);
     if (mapped.kind === 'skipped') {
@@ -71,7 +71,7 @@ export async function enqueueCalls(
     } else {
       summary.enqueued += 1;
     }
-    jobs.push({ name: 'call', data: { mcn: call }, opts: { jobId: callJobId(call.callid) } });
+    jobs.push(toNewJob(callsFlowSpec, { mcn: call }));
   }
   // Jobs first inside the transaction, then the marks: all in one MULTI.
   await addJobsAtomically(queue, jobs, (multi) => {
@@ -83,12 +83,13 @@ export async function enqueueCalls(
 
 /**
  * Counts MCN records that do not even parse (no callid, garbage fields) once per day, not once
- * per poll: each is remembered in the day's seen set by its callid or, without one, by a hash
- * of the record. Returns the records seen for the first time (to log them once).
+ * per poll: each is remembered in the day's set of invalid records (apart from the seen calls,
+ * so no callid can ever pass for a marker) by its callid or, without one, by a hash of the
+ * record. Returns the records seen for the first time (to log them once).
  */
 export async function countInvalidOnce(
   redis: Redis,
-  seenKey: string,
+  invalidKey: string,
   invalid: readonly InvalidMcnRecord[],
   summary: EnqueueSummary,
 ): Promise<InvalidMcnRecord[]> {
@@ -96,17 +97,17 @@ export async function countInvalidOnce(
   const keyOf = (bad: InvalidMcnRecord) => {
     const callid = (bad.record as { callid?: unknown } | null)?.callid;
     return typeof callid === 'string' || typeof callid === 'number'
-      ? `invalid:${String(callid)}`
-      : `invalid:${createHash('sha1')
+      ? `callid:${String(callid)}`
+      : `record:${createHash('sha1')
           .update(JSON.stringify(bad.record) ?? '')
           .digest('hex')}`;
   };
   const keys = invalid.map(keyOf);
   const added = await redis
     .multi()
-    .smismember(seenKey, ...keys)
-    .sadd(seenKey, ...keys)
-    .expire(seenKey, SEEN_TTL_SECONDS)
+    .smismember(invalidKey, ...keys)
+    .sadd(invalidKey, ...keys)
+    .expire(invalidKey, SEEN_TTL_SECONDS)
     .exec();
   const before = (added?.[0]?.[1] ?? []) as number[];
   const fresh = invalid.filter((_, i) => before[i] !== 1);

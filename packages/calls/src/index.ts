@@ -1,5 +1,5 @@
 export * from './mapping/index.ts';
-export * from './call-job.ts';
+export * from './flow.ts';
 export * from './enqueue-calls.ts';
 export * from './delivery.ts';
 export * from './poller.ts';

@@ -40,6 +40,8 @@ export const pollerKeys = (prefix: string) => ({
   checkpoint: `${prefix}:mcn:checkpoint`,
   state: `${prefix}:mcn:poller`,
   seen: (day: string) => `${prefix}:mcn:seen:${day}`,
+  /** Records of the day that do not parse, each counted once (see countInvalidOnce). */
+  invalid: (day: string) => `${prefix}:mcn:invalid:${day}`,
 });
 
 export async function readPollerState(redis: Redis, prefix: string): Promise<PollerState> {
@@ -104,7 +106,7 @@ export function createMcnPoller(options: McnPollerOptions) {
   /** Reads one day and enqueues what is new. */
   const readDay = async (day: string, summary: EnqueueSummary) => {
     const page = await client.fetchCallLog(day, day);
-    for (const bad of await countInvalidOnce(redis, keys.seen(day), page.invalid, summary)) {
+    for (const bad of await countInvalidOnce(redis, keys.invalid(day), page.invalid, summary)) {
       log.warn({ day, reason: bad.reason }, 'MCN record that cannot be read; not imported');
     }
     await enqueueCalls(redis, options.queue, keys.seen(day), page.calls, options.mapping, summary);
@@ -211,7 +213,7 @@ export async function backfillCalls(
   const summary = emptySummary();
   for (const day of daysBetween(from, to)) {
     const page = await options.client.fetchCallLog(day, day);
-    await countInvalidOnce(options.redis, keys.seen(day), page.invalid, summary);
+    await countInvalidOnce(options.redis, keys.invalid(day), page.invalid, summary);
     await enqueueCalls(
       options.redis,
       options.queue,

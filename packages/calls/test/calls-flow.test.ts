@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createCalltouchClient } from '@touchline/calltouch';
-import { createLimiter } from '@touchline/limiter';
+import { createCalltouchStack, type CalltouchStack } from '@touchline/calltouch-delivery';
 import { createMcnClient, type McnCall } from '@touchline/mcn';
+import { createRegistry } from '@touchline/metrics';
 import {
   addJobsAtomically,
   createBatchConsumer,
-  createCalltouchGate,
   createFlowQueue,
   replayParked,
+  toNewJob,
   type BatchConsumer,
-} from '@touchline/pipeline';
+} from '@touchline/queue';
 import {
   createCalltouchStandIn,
   createMcnStandIn,
@@ -25,9 +25,9 @@ import {
   waitFor,
 } from '@touchline/testing';
 import {
-  callJobId,
   callJobSchema,
-  createCallsDelivery,
+  callsFlowSpec,
+  createCallsFlow,
   createMcnPoller,
   toCalltouchCall,
 } from '../src/index.ts';
@@ -35,10 +35,12 @@ import {
 const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
 const prefix = uniquePrefix('calls-flow');
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const queue = createFlowQueue('calls', redis, prefix);
+const queue = createFlowQueue(callsFlowSpec, redis, prefix);
+const callJobId = (callid: string) => callsFlowSpec.jobId({ mcn: { callid } });
 let mcn: McnStandIn;
 let calltouch: CalltouchStandIn;
 let consumer: BatchConsumer;
+let stack: CalltouchStack;
 const { logger } = memoryLogger('warn');
 
 beforeAll(async () => {
@@ -51,33 +53,47 @@ beforeAll(async () => {
   });
   // A fast Calltouch (the limit is raised so the test is quick; the benchmark uses the real one).
   calltouch = await createCalltouchStandIn({ rateLimit: 50, latencyMs: { min: 1, max: 5 } });
-  const limiter = createLimiter(redis, `${prefix}:limiter`, { limit: 50, marginMs: 20 });
-  const client = createCalltouchClient({
-    apiUrl: calltouch.url,
-    atsUrl: calltouch.url,
-    siteId: 'sandbox',
-    apiToken: 'sandbox',
-    atsCode: 'sandbox',
-    atsToken: 'sandbox',
-    callsMode: 'pbx-batch',
-    timeoutMs: 5_000,
-    gate: createCalltouchGate(limiter),
-  });
+  stack = createCalltouchStack(
+    {
+      prefix,
+      client: {
+        apiUrl: calltouch.url,
+        atsUrl: calltouch.url,
+        siteId: 'sandbox',
+        apiToken: 'sandbox',
+        atsCode: 'sandbox',
+        atsToken: 'sandbox',
+        callsMode: 'pbx-batch',
+        timeoutMs: 5_000,
+      },
+      limiter: { egressId: 'test', limit: 50, marginMs: 20 },
+      points: {
+        timeZone: 'Europe/Moscow',
+        costs: { calls_import: 1, orders_create: 1, orders_update: 1, requests_export: 1 },
+      },
+      exhausted: { statuses: [] },
+    },
+    redis,
+    createRegistry(),
+    logger,
+  );
   consumer = createBatchConsumer({
-    flow: 'calls',
+    flow: createCallsFlow({
+      calltouch: stack,
+      mapping,
+      maxWaitMs: 200,
+      registry: createRegistry(),
+    }),
     connection: redis,
     prefix,
     logger,
-    maxBatch: 100,
-    maxWaitMs: 200,
-    schema: callJobSchema,
-    deliver: createCallsDelivery({ client, limiter, mapping }),
   });
   await consumer.start();
 });
 
 afterAll(async () => {
   await consumer.close();
+  await stack.close();
   await queue.close();
   await Promise.all([mcn.close(), calltouch.close()]);
   redis.disconnect();
@@ -137,11 +153,11 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
     expect(calls).toHaveLength(100);
     // Calltouch refuses a manager name longer than 50 characters.
     const bad = new Set([calls[13]!.callid, calls[71]!.callid]);
-    const jobs = calls.map((c) => ({
-      name: 'call',
-      data: { mcn: bad.has(c.callid) ? { ...c, status: 'ANSWERED', dst_name: 'M'.repeat(60) } : c },
-      opts: { jobId: callJobId(c.callid) },
-    }));
+    const jobs = calls.map((c) =>
+      toNewJob(callsFlowSpec, {
+        mcn: bad.has(c.callid) ? { ...c, status: 'ANSWERED', dst_name: 'M'.repeat(60) } : c,
+      }),
+    );
     await addJobsAtomically(queue, jobs);
     await waitFor(async () => (await queue.getFailedCount()) === 2, { message: '2 parked' });
     const received = calltouch.calls();
@@ -155,7 +171,7 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
       await job.updateData({
         mcn: { ...callJobSchema.parse(job.data).mcn, dst_name: 'Reception' },
       });
-    expect(await replayParked(queue)).toBe(2);
+    expect(await replayParked(queue)).toEqual({ parked: 2, moved: 2, gone: 0 });
     await waitFor(() => [...bad].every((id) => calltouch.calls()[id]), {
       message: 'replayed calls delivered',
     });
@@ -168,7 +184,7 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
     const calls = inbound(mcn.addCalls(300, { inboundOnly: true }));
     await addJobsAtomically(
       queue,
-      calls.map((c) => ({ name: 'call', data: { mcn: c }, opts: { jobId: callJobId(c.callid) } })),
+      calls.map((c) => toNewJob(callsFlowSpec, { mcn: c })),
     );
     await waitFor(() => calls.every((c) => calltouch.calls()[c.callid]), {
       message: 'storm survivors delivered',

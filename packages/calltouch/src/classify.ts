@@ -1,11 +1,10 @@
-import type { CalltouchEndpoint } from '@touchline/config';
+import { classifyStatus, classifyTransport, errorCode } from '@touchline/http';
+import type { CalltouchEndpoint } from './endpoints.ts';
 import { CalltouchError } from './errors.ts';
-import { parseRetryAfter } from './retry-after.ts';
 
 /**
- * Pure mapping of an HTTP answer or a transport failure to a {@link CalltouchError}.
- * 429 → RATE_LIMITED; 401/403 → UNAUTHORIZED; other 4xx → REJECTED (body kept for bisection);
- * 5xx and anything else unexpected → SERVER_ERROR; timeouts → TIMEOUT; the rest → NETWORK.
+ * Maps an HTTP answer that is not 2xx to a {@link CalltouchError} (classification:
+ * `classifyStatus` of `@touchline/http`); the body is kept for bisection and operators. Pure.
  */
 export function toHttpError(
   endpoint: CalltouchEndpoint,
@@ -19,49 +18,23 @@ export function toHttpError(
   scrub: (text: string) => string,
 ): CalltouchError {
   const { status, body } = answer;
+  const failure = classifyStatus(status, answer.retryAfter, nowMs) ?? {
+    kind: 'unavailable',
+    status,
+  };
   const where = `Calltouch ${endpoint}: HTTP ${status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(answer.retryAfter, nowMs);
-    return new CalltouchError(
-      {
-        code: 'RATE_LIMITED',
-        endpoint,
-        status,
-        body,
-        message: `${where} (rate limited${retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`})`,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-      scrub,
-    );
-  }
-  if (status === 401 || status === 403) {
-    return new CalltouchError(
-      { code: 'UNAUTHORIZED', endpoint, status, body, message: `${where}: credentials refused` },
-      scrub,
-    );
-  }
-  if (status >= 400 && status < 500) {
-    return new CalltouchError(
-      {
-        code: 'REJECTED',
-        endpoint,
-        status,
-        body,
-        message: `${where}: request rejected: ${snippet(scrub(body))}`,
-      },
-      scrub,
-    );
-  }
-  return new CalltouchError(
-    { code: 'SERVER_ERROR', endpoint, status, body, message: `${where}: server error` },
-    scrub,
-  );
+  const detail =
+    failure.kind === 'rate_limited'
+      ? ` (rate limited${failure.retryAfterMs === undefined ? '' : `, retry after ${failure.retryAfterMs} ms`})`
+      : failure.kind === 'unauthorized'
+        ? ': credentials refused'
+        : failure.kind === 'rejected'
+          ? `: request rejected: ${snippet(scrub(body))}`
+          : ': server error';
+  return new CalltouchError({ endpoint, failure, body, message: `${where}${detail}` }, scrub);
 }
 
-/** got's error codes for a request that ran out of time. */
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-
-/** Maps a transport failure (no HTTP answer) to TIMEOUT or NETWORK, with a sanitised cause. */
+/** Maps a transport failure (no HTTP answer) to a TIMEOUT or NETWORK error, sanitised. */
 export function toTransportError(
   endpoint: CalltouchEndpoint,
   err: unknown,
@@ -75,23 +48,16 @@ export function toTransportError(
     name: err instanceof Error ? err.name : 'Error',
     ...(code === undefined ? {} : { code }),
   });
-  const timedOut = code !== undefined && TIMEOUT_CODES.has(code);
+  const failure = classifyTransport(err);
   return new CalltouchError(
     {
-      code: timedOut ? 'TIMEOUT' : 'NETWORK',
       endpoint,
-      message: `Calltouch ${endpoint}: ${timedOut ? 'timed out' : 'network error'}: ${message}`,
+      failure,
+      message: `Calltouch ${endpoint}: ${failure.kind === 'timeout' ? 'timed out' : 'network error'}: ${message}`,
       cause,
     },
     scrub,
   );
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
-    return err.code;
-  }
-  return undefined;
 }
 
 function snippet(text: string): string {

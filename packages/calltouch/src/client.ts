@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import got, { type Got } from 'got';
 import { z } from 'zod';
-import type { CalltouchEndpoint, CallsMode } from '@touchline/config';
+import { MAX_ITEMS_PER_REQUEST, type CalltouchEndpoint, type CallsMode } from './endpoints.ts';
 import { createRedactor } from '@touchline/logger';
 import { calltouchCallSchema, type CalltouchCall } from './call.ts';
 import { toHttpError, toTransportError } from './classify.ts';
@@ -63,9 +63,6 @@ export interface CalltouchClient {
   /** The requests journal for one continuous range; got retries network errors twice (GET). */
   exportRequests(query: RequestsQuery): Promise<CalltouchRequestRecord[]>;
 }
-
-/** Most calls or orders Calltouch takes in one request (PBX import and orders documents). */
-export const MAX_ITEMS_PER_REQUEST = 100;
 
 const US_DATE = /^(0[1-9]|1[0-2])\/(0[1-9]|[12]\d|3[01])\/\d{4}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
@@ -302,7 +299,7 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
           {
             code: 'INVALID_RESPONSE',
             endpoint: 'requests_export',
-            status: answer.status,
+            failure: { kind: 'unavailable', status: answer.status },
             body: answer.body,
             message: `Calltouch requests_export: HTTP ${answer.status} but the body is not a journal: ${parsed.error.issues[0]?.message ?? 'unreadable'}`,
           },

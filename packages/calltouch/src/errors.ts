@@ -1,7 +1,8 @@
-import type { CalltouchEndpoint } from '@touchline/config';
+import { describeFailure, type Failure } from '@touchline/http';
 import { redactText } from '@touchline/logger';
+import type { CalltouchEndpoint } from './endpoints.ts';
 
-/** What went wrong with one Calltouch request; steers retry, bisection and rate control. */
+/** What went wrong with one Calltouch request, in words an operator reads. */
 export type CalltouchErrorCode =
   | 'RATE_LIMITED'
   | 'UNAUTHORIZED'
@@ -16,55 +17,51 @@ export type CalltouchErrorCode =
 export type RequestOutcome =
   'ok' | 'rate_limited' | 'client_error' | 'server_error' | 'network_error';
 
-const RETRYABLE: Record<CalltouchErrorCode, boolean> = {
-  RATE_LIMITED: true,
-  UNAUTHORIZED: false,
-  // A 4xx rejects the batch: retrying the same bytes gives the same answer; bisect instead.
-  REJECTED: false,
-  SERVER_ERROR: true,
-  TIMEOUT: true,
-  NETWORK: true,
-  INVALID_PAYLOAD: false,
-  // A 2xx whose body we cannot read is the server's fault and usually transient.
-  INVALID_RESPONSE: true,
-};
-
-const OUTCOME: Record<CalltouchErrorCode, RequestOutcome | undefined> = {
-  RATE_LIMITED: 'rate_limited',
-  UNAUTHORIZED: 'client_error',
-  REJECTED: 'client_error',
-  SERVER_ERROR: 'server_error',
-  TIMEOUT: 'network_error',
-  NETWORK: 'network_error',
-  // No request left: nothing to count.
-  INVALID_PAYLOAD: undefined,
-  INVALID_RESPONSE: 'server_error',
-};
-
 /** Longest response body kept on an error (for operators and the bisecting worker). */
 export const MAX_ERROR_BODY = 2048;
 
 export interface CalltouchErrorOptions {
-  code: CalltouchErrorCode;
-  endpoint: CalltouchEndpoint;
-  message: string;
-  status?: number;
-  retryAfterMs?: number;
-  body?: string;
-  cause?: unknown;
+  readonly endpoint: CalltouchEndpoint;
+  readonly message: string;
+  /** What happened on the wire; absent when the request never left (INVALID_PAYLOAD). */
+  readonly failure?: Failure;
+  /** Only for the two failures the wire cannot name: a payload refused before sending, a 2xx body that is not what the endpoint answers. */
+  readonly code?: 'INVALID_PAYLOAD' | 'INVALID_RESPONSE';
+  readonly body?: string;
+  readonly cause?: unknown;
 }
 
+const CODE: Record<Failure['kind'], CalltouchErrorCode> = {
+  rate_limited: 'RATE_LIMITED',
+  unauthorized: 'UNAUTHORIZED',
+  rejected: 'REJECTED',
+  unavailable: 'SERVER_ERROR',
+  timeout: 'TIMEOUT',
+  network: 'NETWORK',
+};
+
+const OUTCOME: Record<Failure['kind'], RequestOutcome> = {
+  rate_limited: 'rate_limited',
+  unauthorized: 'client_error',
+  rejected: 'client_error',
+  unavailable: 'server_error',
+  timeout: 'network_error',
+  network: 'network_error',
+};
+
 /**
- * The one error the Calltouch client throws. `code` says what happened, `retryable` whether the
- * same request may succeed later, `outcome` is the metric label. Message and body are redacted
- * (no apikey, clientApiId or token ever appears) and the body is cut to {@link MAX_ERROR_BODY}.
+ * The one error the Calltouch client throws. `failure` is the classification every sender
+ * decides by (`@touchline/http`); `code` names it for people, `outcome` is the metric label.
+ * Message and body are redacted (no apikey, clientApiId or token ever appears) and the body is
+ * cut to {@link MAX_ERROR_BODY}.
  */
 export class CalltouchError extends Error {
   override readonly name = 'CalltouchError';
   readonly code: CalltouchErrorCode;
-  readonly retryable: boolean;
   readonly endpoint: CalltouchEndpoint;
-  /** Undefined for INVALID_PAYLOAD: the request never left. */
+  /** Undefined when the request never left (INVALID_PAYLOAD): nothing happened at Calltouch. */
+  readonly failure: Failure | undefined;
+  /** Undefined for INVALID_PAYLOAD: no request, nothing to count. */
   readonly outcome: RequestOutcome | undefined;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
@@ -72,14 +69,20 @@ export class CalltouchError extends Error {
 
   constructor(options: CalltouchErrorOptions, scrub: (text: string) => string = redactText) {
     super(scrub(options.message), options.cause === undefined ? {} : { cause: options.cause });
-    this.code = options.code;
-    this.retryable = RETRYABLE[options.code];
+    const { failure } = options;
     this.endpoint = options.endpoint;
-    this.outcome = OUTCOME[options.code];
-    this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
+    this.failure = failure;
+    this.code = options.code ?? (failure ? CODE[failure.kind] : 'INVALID_PAYLOAD');
+    this.outcome = failure ? OUTCOME[failure.kind] : undefined;
+    this.status = failure && 'status' in failure ? failure.status : undefined;
+    this.retryAfterMs = failure && 'retryAfterMs' in failure ? failure.retryAfterMs : undefined;
     this.body =
       options.body === undefined ? undefined : truncate(scrub(options.body), MAX_ERROR_BODY);
+  }
+
+  /** `HTTP 503`, `timed out (ETIMEDOUT)`, `not sent`: what happened, in a few words. */
+  get what(): string {
+    return this.failure ? describeFailure(this.failure) : 'not sent';
   }
 }
 
@@ -89,5 +92,5 @@ function truncate(text: string, max: number): string {
 
 /** Type guard that also works across copies of this module. */
 export function isCalltouchError(err: unknown): err is CalltouchError {
-  return err instanceof CalltouchError;
+  return err instanceof CalltouchError || (err instanceof Error && err.name === 'CalltouchError');
 }

@@ -1,4 +1,4 @@
-export type { CalltouchEndpoint, CallsMode } from '@touchline/config';
+export * from './endpoints.ts';
 export { calltouchCallSchema, isCallStartTime } from './call.ts';
 export type { CalltouchCall, CalltouchCustomSources } from './call.ts';
 export {
@@ -17,10 +17,9 @@ export { calltouchRequestJournalSchema, calltouchRequestRecordSchema } from './r
 export type { CalltouchRequestRecord } from './request-record.ts';
 export { CalltouchError, isCalltouchError, MAX_ERROR_BODY } from './errors.ts';
 export type { CalltouchErrorCode, CalltouchErrorOptions, RequestOutcome } from './errors.ts';
-export { parseRetryAfter } from './retry-after.ts';
 export { toLogId } from './log-id.ts';
 export { toCalltouchDateTime, toCalltouchExportBound, toCalltouchOrderDateTime } from './dates.ts';
-export { createCalltouchClient, MAX_ITEMS_PER_REQUEST } from './client.ts';
+export { createCalltouchClient } from './client.ts';
 export type {
   CalltouchClient,
   CalltouchClientOptions,
@@ -28,3 +27,4 @@ export type {
   RequestGate,
 } from './client.ts';
 export type { RequestsQuery } from './wire.ts';
+export { normalizePhone } from './phone.ts';

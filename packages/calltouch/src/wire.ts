@@ -1,9 +1,9 @@
-import type { CalltouchEndpoint, CallsMode } from '@touchline/config';
+import type { CalltouchEndpoint, CallsMode } from './endpoints.ts';
 import type { CalltouchCall } from './call.ts';
 
 /**
  * Pure builders of the HTTP requests the client sends: URL, method, headers, body. Kept apart
- * from the transport so the wire formats of SPEC §1 can be read (and tested) in one place.
+ * from the transport so the wire formats (docs/calls.md, docs/crm-orders.md, docs/leads.md) can be read (and tested) in one place.
  */
 export interface WireRequest {
   endpoint: CalltouchEndpoint;

@@ -141,7 +141,11 @@ describe('calls import, every mode', () => {
       [],
     ]) {
       const err = await failure(client.importCalls(bad));
-      expect(err).toMatchObject({ code: 'INVALID_PAYLOAD', retryable: false, outcome: undefined });
+      expect(err).toMatchObject({
+        code: 'INVALID_PAYLOAD',
+        failure: undefined,
+        outcome: undefined,
+      });
     }
     expect(standIn.stats().requests.total).toBe(before);
     expect(gateCalls).toHaveLength(0);
@@ -188,7 +192,7 @@ describe('orders and the requests export', () => {
     const err = await failure(client.createOrders([{ ...order, orderNumber: 'D-3' }, order]));
     expect(err).toMatchObject({
       code: 'REJECTED',
-      retryable: false,
+      failure: { kind: 'rejected', status: 400 },
       status: 400,
       outcome: 'client_error',
     });
@@ -230,7 +234,7 @@ describe('orders and the requests export', () => {
 });
 
 describe('failures map to codes and outcomes', () => {
-  it('401 → UNAUTHORIZED, not retryable, no secret anywhere', async () => {
+  it('401 → UNAUTHORIZED, no secret anywhere', async () => {
     const { client, events } = setup({
       atsToken: 'wrong-token-3c1d',
       apiToken: 'wrong-token-8e2f',
@@ -238,7 +242,7 @@ describe('failures map to codes and outcomes', () => {
     const err = await failure(client.importCalls([call(1)]));
     expect(err).toMatchObject({
       code: 'UNAUTHORIZED',
-      retryable: false,
+      failure: { kind: 'unauthorized', status: 401 },
       status: 401,
       outcome: 'client_error',
     });
@@ -252,13 +256,13 @@ describe('failures map to codes and outcomes', () => {
     expect(events.map((e) => e.outcome)).toEqual(['client_error', 'client_error']);
   });
 
-  it('429 → RATE_LIMITED, retryable, Retry-After parsed', async () => {
+  it('429 → RATE_LIMITED, Retry-After parsed', async () => {
     const { client, events } = setup();
     standIn.setFaults({ stormMs: 10_000, stormRetryAfterSeconds: 2 });
     const err = await failure(client.importCalls([call(1)]));
     expect(err).toMatchObject({
       code: 'RATE_LIMITED',
-      retryable: true,
+      failure: { kind: 'rate_limited', status: 429, retryAfterMs: 2000 },
       status: 429,
       retryAfterMs: 2000,
       outcome: 'rate_limited',
@@ -267,7 +271,7 @@ describe('failures map to codes and outcomes', () => {
     expectNoSecrets(err);
   });
 
-  it('5xx → SERVER_ERROR, retryable', async () => {
+  it('5xx → SERVER_ERROR', async () => {
     const { client, events } = setup();
     standIn.setFaults({ errorShare: 1, errorStatus: 502 });
     const err = await failure(
@@ -275,7 +279,7 @@ describe('failures map to codes and outcomes', () => {
     );
     expect(err).toMatchObject({
       code: 'SERVER_ERROR',
-      retryable: true,
+      failure: { kind: 'unavailable', status: 502 },
       status: 502,
       outcome: 'server_error',
     });
@@ -283,12 +287,16 @@ describe('failures map to codes and outcomes', () => {
     expectNoSecrets(err);
   });
 
-  it('a hung request → TIMEOUT, retryable, network_error', async () => {
+  it('a hung request → TIMEOUT, network_error', async () => {
     const { client, events, gateCalls } = setup({ timeoutMs: 300 });
     standIn.setFaults({ hangShare: 1 });
     const started = Date.now();
     const err = await failure(client.importCalls([call(1)]));
-    expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true, outcome: 'network_error' });
+    expect(err).toMatchObject({
+      code: 'TIMEOUT',
+      failure: { kind: 'timeout' },
+      outcome: 'network_error',
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(events).toEqual([expect.objectContaining({ outcome: 'network_error', items: 1 })]);
     expect(gateCalls).toHaveLength(1);
@@ -299,7 +307,11 @@ describe('failures map to codes and outcomes', () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const { client, events, gateCalls } = setup({ apiUrl: dead, atsUrl: dead });
     const err = await failure(client.importCalls([call(1)]));
-    expect(err).toMatchObject({ code: 'NETWORK', retryable: true, outcome: 'network_error' });
+    expect(err).toMatchObject({
+      code: 'NETWORK',
+      failure: { kind: 'network', code: 'ECONNREFUSED', sent: false },
+      outcome: 'network_error',
+    });
     expect(gateCalls).toHaveLength(1);
     expectNoSecrets(err);
     const exp = await failure(

@@ -23,7 +23,7 @@ const call: CalltouchCall = {
   customSources: { source: 's', medium: 'm', campaign: 'c' },
 };
 
-describe('wire formats (SPEC §1)', () => {
+describe('wire formats', () => {
   it('pbx-batch posts {calls} to the ATS path with apikey, without customSources', () => {
     const wire = toCallsRequest('pbx-batch', [call], settings);
     expect(wire.method).toBe('POST');

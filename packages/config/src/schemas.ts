@@ -191,3 +191,4 @@ export type LeadsConfig = z.output<typeof schemas.leads>;
 export type BoardConfig = z.output<typeof schemas.board>;
 export type SandboxConfig = z.output<typeof schemas.sandbox>;
 export type AllConfig = z.output<typeof schemas.all>;
+export type StatusConfig = z.output<typeof schemas.status>;

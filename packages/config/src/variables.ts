@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALLS_MODES, CALLTOUCH_ENDPOINTS, type CalltouchEndpoint } from '@touchline/calltouch';
 import {
   bool,
   duration,
@@ -12,18 +13,6 @@ import {
   timeZone,
   url,
 } from './helpers.ts';
-
-/** Calltouch endpoints as Touchline names them (metrics labels, points table, limiter). */
-export const CALLTOUCH_ENDPOINTS = [
-  'calls_import',
-  'orders_create',
-  'orders_update',
-  'requests_export',
-] as const;
-export type CalltouchEndpoint = (typeof CALLTOUCH_ENDPOINTS)[number];
-
-export const CALLS_MODES = ['pbx-batch', 'pbx-single', 'lead-import'] as const;
-export type CallsMode = (typeof CALLS_MODES)[number];
 
 interface Variable {
   readonly schema: z.ZodType;

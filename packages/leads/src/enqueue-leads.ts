@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CalltouchRequestRecord } from '@touchline/calltouch';
-import { addJobsAtomically, type NewJob } from '@touchline/pipeline';
-import { leadJobId, type LeadJob } from './lead-job.ts';
+import { addJobsAtomically, toNewJob, type NewJob } from '@touchline/queue';
+import { leadsFlowSpec, requestIdOf, type LeadJob } from './flow-spec.ts';
 
 export interface EnqueueLeadsSummary {
   read: number;
@@ -48,17 +48,15 @@ export async function enqueueLeads(
   summary: EnqueueLeadsSummary = emptyEnqueueSummary(),
 ): Promise<EnqueueLeadsSummary> {
   summary.read += records.length;
-  const byId = new Map(records.map((r) => [String(r.requestId).trim(), r]));
+  const byId = new Map(records.map((r) => [requestIdOf(r), r]));
   summary.duplicate += records.length - byId.size;
   const ids = [...byId.keys()];
   const seen = ids.length > 0 ? await redis.smismember(target.seenKey, ...ids) : [];
   const fresh = ids.filter((_, i) => seen[i] !== 1);
   summary.duplicate += ids.length - fresh.length;
-  const jobs: NewJob<LeadJob>[] = fresh.map((id) => ({
-    name: 'lead',
-    data: { record: byId.get(id)! },
-    opts: { jobId: leadJobId(id) },
-  }));
+  const jobs: NewJob<LeadJob>[] = fresh.map((id) =>
+    toNewJob(leadsFlowSpec, { record: byId.get(id)! }),
+  );
   await addJobsAtomically(queue, jobs, (multi) => {
     if (fresh.length > 0) {
       multi.sadd(target.seenKey, ...fresh);

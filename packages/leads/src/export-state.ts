@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { leadsKeys } from './lead-job.ts';
+import { leadsKeys } from './flow-spec.ts';
 
 /** What `touchline status` shows about the leads export. */
 export interface LeadsExportState {

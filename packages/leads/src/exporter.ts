@@ -1,9 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isCalltouchError, type CalltouchClient, type CalltouchError } from '@touchline/calltouch';
+import { BudgetPausedError, sendRequest, type CalltouchStack } from '@touchline/calltouch-delivery';
 import type { Logger } from '@touchline/logger';
 import type { Registry } from '@touchline/metrics';
-import { BudgetPausedError, type PointsBudget } from '@touchline/pipeline';
 import { emptyEnqueueSummary, enqueueLeads, type EnqueueLeadsSummary } from './enqueue-leads.ts';
 import {
   startOfCalltouchDay,
@@ -11,21 +10,19 @@ import {
   toRequestFlags,
   type ExportSlice,
 } from './export-window.ts';
-import { leadsKeys } from './lead-job.ts';
+import { leadsKeys } from './flow-spec.ts';
 import { leadsExportMetrics } from './metrics.ts';
 import { createTickLock } from './tick-lock.ts';
 
 export interface LeadsExporterOptions {
   readonly redis: Redis;
-  /** The `leads` queue (createFlowQueue('leads', …)); not closed by the exporter. */
+  /** The `leads` queue (`createFlowQueue(leadsFlowSpec, …)`); not closed by the exporter. */
   readonly queue: Queue;
-  /** The stack's client: every export passes the shared limiter and is counted. */
-  readonly client: Pick<CalltouchClient, 'exportRequests'>;
-  readonly budget: Pick<PointsBudget, 'check' | 'markExhausted' | 'status'>;
-  /** Recognises Calltouch's "points exhausted" answer (configured statuses and pattern). */
-  readonly isPointsExhausted: (err: CalltouchError) => boolean;
-  /** The shared limiter: a 429 slows the whole fleet down, as for every Calltouch request. */
-  readonly limiter?: { penalize(ms: number): Promise<void> };
+  /**
+   * The role's Calltouch stack: every export passes the points budget and the shared limiter
+   * and is counted; a 429 slows the whole fleet down, as for every Calltouch request.
+   */
+  readonly calltouch: Pick<CalltouchStack, 'client' | 'limiter' | 'budget' | 'exhaustion'>;
   readonly prefix: string;
   readonly logger: Logger;
   readonly registry?: Registry;
@@ -64,7 +61,8 @@ export interface LeadsTickResult {
  * Ticks never overlap (in one process, and across processes through a Redis lease).
  */
 export function createLeadsExporter(options: LeadsExporterOptions) {
-  const { redis, queue, client, budget, logger, timeZone } = options;
+  const { redis, queue, logger, timeZone } = options;
+  const { client, budget, limiter, exhaustion } = options.calltouch;
   const overlapMs = options.overlapMs ?? 5 * 60_000;
   const maxDaysPerTick = options.maxDaysPerTick ?? 7;
   const now = options.now ?? Date.now;
@@ -122,25 +120,15 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
       }
       let records;
       try {
-        records = await client.exportRequests({ ...slice.query, flags });
+        records = await sendRequest({}, () => client.exportRequests({ ...slice.query, flags }), {
+          limiter,
+          endpoint: 'requests_export',
+          exhaustion,
+        });
       } catch (err) {
-        if (isCalltouchError(err) && options.isPointsExhausted(err)) {
-          await budget.markExhausted();
-          const { nextDayAt } = await budget.status();
-          const paused = new BudgetPausedError(
-            'requests_export',
-            nextDayAt,
-            `Calltouch answered that the points are exhausted (HTTP ${err.status ?? '—'})`,
-          );
-          await pause(paused, summary);
-          return {
-            slices: slices.indexOf(slice),
-            summary,
-            caughtUp: false,
-            paused: paused.message,
-          };
-        }
-        throw err;
+        if (!(err instanceof BudgetPausedError)) throw err;
+        await pause(err, summary);
+        return { slices: slices.indexOf(slice), summary, caughtUp: false, paused: err.message };
       }
       await enqueueLeads(
         redis,

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 
 /**
- * The body of one lead delivery (SPEC §1 leads, documented in docs/leads.md). Every field the
+ * The body of one lead delivery (documented in docs/leads.md). Every field the
  * receiver may rely on is here, normalised; the Calltouch record itself travels under `raw`
  * for whatever the normalised shape leaves out.
  */

@@ -18,7 +18,7 @@ function build(registry: Registry) {
 }
 
 /**
- * The export's own gauges, beside `touchline_leads_total` (SPEC §5 allows extra metrics):
+ * The export's own gauges, beside `touchline_leads_total` (docs/metrics.md):
  * a paused export and a growing lag are what an operator alerts on. Created once per registry.
  */
 export function leadsExportMetrics(registry: Registry) {

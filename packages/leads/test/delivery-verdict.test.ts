@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  leadJobId,
+  leadsFlowSpec,
   signLeadBody,
   toDeliveryVerdict,
   toTransportFailure,
@@ -12,16 +12,15 @@ describe('toDeliveryVerdict', () => {
     for (const status of [200, 201, 202, 204])
       expect(toDeliveryVerdict(status, '')).toEqual({ kind: 'delivered' });
   });
-  it('retries 5xx and the "later" 4xx', () => {
-    for (const status of [500, 502, 503, 504, 408, 425, 429])
+  it('retries 5xx, the "later" 4xx, refused credentials and redirects', () => {
+    for (const status of [500, 502, 503, 504, 408, 425, 429, 401, 403, 301, 302])
       expect(toDeliveryVerdict(status, 'busy').kind).toBe('retry');
   });
-  it('parks other 4xx and 3xx with the status and the answer', () => {
+  it('parks other 4xx with the status and the answer', () => {
     expect(toDeliveryVerdict(422, '{"error":"phone missing"}')).toEqual({
       kind: 'park',
       reason: 'receiver answered HTTP 422: {"error":"phone missing"}',
     });
-    expect(toDeliveryVerdict(301, '').kind).toBe('park');
     expect(toDeliveryVerdict(404, '')).toEqual({
       kind: 'park',
       reason: 'receiver answered HTTP 404',
@@ -62,9 +61,12 @@ describe('signature', () => {
   });
 });
 
-describe('leadJobId', () => {
-  it('is lead-<requestId>, safe for BullMQ', () => {
-    expect(leadJobId(145507)).toBe('lead-145507');
-    expect(leadJobId('a:b')).toBe('lead-a_b');
+describe('lead job ids', () => {
+  it('are lead-<requestId>, safe for BullMQ and distinct for distinct ids', () => {
+    const id = (requestId: string | number) => leadsFlowSpec.jobId({ record: { requestId } });
+    expect(id(145507)).toBe('lead-145507');
+    expect(id(' 145507 ')).toBe('lead-145507');
+    expect(id('a:b')).toBe('lead-a%3Ab');
+    expect(id('a_b')).not.toBe(id('a:b'));
   });
 });

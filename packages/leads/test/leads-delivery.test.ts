@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRegistry, type Registry } from '@touchline/metrics';
-import { addJobsAtomically, createFlowQueue, replayParked } from '@touchline/pipeline';
+import {
+  addJobsAtomically,
+  createBatchConsumer,
+  createFlowQueue,
+  replayParked,
+  toNewJob,
+} from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
 import {
   TEST_REDIS_URL,
@@ -11,11 +17,13 @@ import {
   waitFor,
 } from '@touchline/testing';
 import {
-  createLeadsDelivery,
-  leadJobId,
+  createLeadsFlow,
+  leadsFlowSpec,
   toLeadPayload,
   verifyLeadSignature,
 } from '../src/index.ts';
+
+const leadJobId = (requestId: string | number) => leadsFlowSpec.jobId({ record: { requestId } });
 import { startReceiver, type Behaviour } from './receiver.ts';
 import { SECRET, ZONE } from './setup.ts';
 
@@ -49,19 +57,22 @@ async function setup(behaviour: Behaviour, timeoutMs = 2_000) {
   prefixes.push(prefix);
   const receiver = await startReceiver(SECRET, behaviour);
   cleanup.push(() => receiver.close());
-  const queue = createFlowQueue('leads', redis, prefix);
+  const queue = createFlowQueue(leadsFlowSpec, redis, prefix);
   cleanup.push(() => queue.close());
   const registry = createRegistry();
   const { logger, lines } = memoryLogger('debug');
-  const delivery = createLeadsDelivery({
+  const delivery = createBatchConsumer({
+    flow: createLeadsFlow({
+      logger,
+      registry,
+      webhookUrl: receiver.url,
+      secret: SECRET,
+      timeZone: ZONE,
+      timeoutMs,
+    }),
     connection: redis,
     prefix,
     logger,
-    registry,
-    webhookUrl: receiver.url,
-    secret: SECRET,
-    timeZone: ZONE,
-    timeoutMs,
   });
   cleanup.push(() => delivery.close());
   await delivery.start();
@@ -69,11 +80,7 @@ async function setup(behaviour: Behaviour, timeoutMs = 2_000) {
     const records = standIn.addRequests(count);
     await addJobsAtomically(
       queue,
-      records.map((record) => ({
-        name: 'lead',
-        data: { record },
-        opts: { jobId: leadJobId(record.requestId) },
-      })),
+      records.map((record) => toNewJob(leadsFlowSpec, { record })),
     );
     return records;
   };
@@ -126,7 +133,7 @@ describe('leads delivery to the CRM webhook', () => {
     expect(await leadsCount(s.registry, 'failed')).toBe(1);
 
     broken = false;
-    expect(await replayParked(s.queue)).toBe(1);
+    expect(await replayParked(s.queue)).toMatchObject({ moved: 1 });
     await waitFor(async () => (await s.queue.getCompletedCount()) === 1, { message: 'replayed' });
     expect(s.receiver.accepted().get(String(record!.requestId))).toBe(1);
     expect(await leadsCount(s.registry, 'delivered')).toBe(1);

@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { createRegistry } from '@touchline/metrics';
 import {
   createCalltouchStack,
-  createFlowQueue,
   createPointsBudget,
   type PointsBudget,
-} from '@touchline/pipeline';
+} from '@touchline/calltouch-delivery';
+import { createBatchConsumer, createFlowQueue } from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
 import {
   TEST_REDIS_URL,
@@ -17,13 +17,14 @@ import {
   waitFor,
 } from '@touchline/testing';
 import {
-  createLeadsDelivery,
   createLeadsExporter,
+  createLeadsFlow,
+  leadsFlowSpec,
   leadsKeys,
   readLeadsExportState,
 } from '../src/index.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { SECRET, ZONE, at, journalIds, leadsConfig } from './setup.ts';
+import { SECRET, ZONE, at, journalIds } from './setup.ts';
 
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 let standIn: CalltouchStandIn;
@@ -50,7 +51,8 @@ afterAll(async () => {
 });
 
 interface Setup {
-  env?: Record<string, string>;
+  /** Statuses by which Calltouch says the points are exhausted (CALLTOUCH_POINTS_EXHAUSTED_STATUS). */
+  exhaustedStatuses?: number[];
   /** A budget with the test's clock instead of the stack's. */
   budget?: (prefix: string, now: () => number) => PointsBudget;
   maxDaysPerTick?: number;
@@ -61,18 +63,28 @@ interface Setup {
 function setup(options: Setup) {
   const prefix = uniquePrefix('leads-export');
   prefixes.push(prefix);
-  const config = { ...leadsConfig(standIn, options.env ?? {}), QUEUE_PREFIX: prefix };
   const registry = createRegistry();
   const memory = memoryLogger('debug');
   const stack = createCalltouchStack(
-    { ...config, CALLTOUCH_CALLS_MODE: 'lead-import' },
+    {
+      prefix,
+      client: {
+        apiUrl: standIn.url,
+        atsUrl: standIn.url,
+        siteId: 'sandbox',
+        apiToken: 'sandbox',
+        callsMode: 'lead-import',
+        timeoutMs: 5_000,
+      },
+      limiter: { egressId: 'default', limit: 50, marginMs: 5 },
+      exhausted: { statuses: options.exhaustedStatuses ?? [] },
+    },
     redis,
     registry,
     memory.logger,
   );
-  // Newer stacks own a connection of their own (the limiter's): close it when there is one.
-  cleanup.push(async () => (stack as { close?: () => Promise<void> }).close?.());
-  const queue = createFlowQueue('leads', redis, prefix);
+  cleanup.push(() => stack.close());
+  const queue = createFlowQueue(leadsFlowSpec, redis, prefix);
   cleanup.push(() => queue.close());
   const clock = { now: at(options.startIso) };
   const now = () => clock.now;
@@ -81,20 +93,16 @@ function setup(options: Setup) {
     createLeadsExporter({
       redis,
       queue,
-      client: stack.client,
-      budget,
-      isPointsExhausted: stack.isPointsExhausted,
-      limiter: stack.limiter,
+      calltouch: { ...stack, budget, exhaustion: { ...stack.exhaustion, budget } },
       prefix,
       logger: memory.logger,
       registry,
       intervalMs: 60_000,
       timeZone: ZONE,
-      flags: config.LEADS_REQUEST_FLAGS,
       ...(options.maxDaysPerTick ? { maxDaysPerTick: options.maxDaysPerTick } : {}),
       now,
     });
-  return { prefix, config, registry, memory, queue, clock, budget, exporter: make(), make };
+  return { prefix, registry, memory, queue, clock, budget, exporter: make(), make };
 }
 
 /** requestIds of every job in the queue, whatever its state. */
@@ -143,15 +151,18 @@ describe('leads export scheduler', () => {
     const receiver: Receiver = await startReceiver(SECRET);
     cleanup.push(() => receiver.close());
     const s = setup({ startIso: '2030-03-10T23:40:00', maxDaysPerTick: 2 });
-    const delivery = createLeadsDelivery({
+    const delivery = createBatchConsumer({
+      flow: createLeadsFlow({
+        logger: s.memory.logger,
+        registry: s.registry,
+        webhookUrl: receiver.url,
+        secret: SECRET,
+        timeZone: ZONE,
+        timeoutMs: 2_000,
+      }),
       connection: redis,
       prefix: s.prefix,
       logger: s.memory.logger,
-      registry: s.registry,
-      webhookUrl: receiver.url,
-      secret: SECRET,
-      timeZone: ZONE,
-      timeoutMs: 2_000,
     });
     cleanup.push(() => delivery.close());
     await delivery.start();
@@ -245,7 +256,7 @@ describe('leads export scheduler', () => {
   it("Calltouch's 'points exhausted' answer (configured status) pauses everything until the day turns", async () => {
     const s = setup({
       startIso: '2030-03-10T12:00:00',
-      env: { CALLTOUCH_POINTS_EXHAUSTED_STATUS: '402,503' },
+      exhaustedStatuses: [402, 503],
       budget: (prefix, now) =>
         createPointsBudget({
           redis,

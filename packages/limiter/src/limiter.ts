@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 const script = (name: string) => readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
@@ -30,12 +31,21 @@ export interface DepartureMark {
   readonly ids: readonly string[];
 }
 
-export interface Limiter {
+export interface AcquireOptions {
+  /** Stops the wait (shutdown): acquire rejects with the signal's reason, nothing departs. */
+  readonly signal?: AbortSignal | undefined;
+  /** Ids written to the `mark.key` hash atomically with the departure (in flight). */
+  readonly mark?: DepartureMark | undefined;
   /**
-   * Waits until this process may send one request now; resolves right before departure.
-   * `mark` ids are written to the `mark.key` hash atomically with the departure (in flight).
+   * Runs once the slot has come, right before the departure is recorded: a last check that
+   * may refuse the departure by throwing (the points budget). Nothing is recorded then.
    */
-  acquire(signal?: AbortSignal, mark?: DepartureMark): Promise<void>;
+  readonly beforeDeparture?: (() => Promise<void>) | undefined;
+}
+
+export interface Limiter {
+  /** Waits until this process may send one request now; resolves right before departure. */
+  acquire(options?: AcquireOptions): Promise<void>;
   /** Pauses every process of this egress for `ms` (a 429 was received). */
   penalize(ms: number): Promise<void>;
   /** The configured spacing between departures, ms. */
@@ -43,20 +53,6 @@ export interface Limiter {
   /** Counters kept in Redis: slots granted and 429 penalties (all processes). */
   state(): Promise<{ granted: number; penalties: number; pausedUntil: number }>;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * The shared Calltouch limiter: departures of every process behind one egress IP are spaced
@@ -87,16 +83,18 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
 
   return {
     intervalMs,
-    async acquire(signal, mark) {
+    async acquire({ signal, mark, beforeDeparture } = {}) {
+      signal?.throwIfAborted();
       for (;;) {
         const [slot, waitMs] = await reserve();
         if (slot < 0) {
-          await sleep(Math.min(waitMs, 1000), signal);
+          await sleep(Math.min(waitMs, 1000), undefined, { signal });
           continue;
         }
-        if (waitMs > 0) await sleep(waitMs, signal);
+        if (waitMs > 0) await sleep(waitMs, undefined, { signal });
         break;
       }
+      await beforeDeparture?.();
       // The slot spaces departures evenly; the departure log makes the window exact even when
       // a timer fires late under load (the next departures then wait for it, not crowd it).
       for (;;) {
@@ -121,7 +119,7 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
           if (debug) process.stderr.write(`limiter: departed ${-waitMs} (pid ${process.pid})\n`);
           return;
         }
-        await sleep(waitMs, signal);
+        await sleep(waitMs, undefined, { signal });
       }
     },
     async penalize(ms) {

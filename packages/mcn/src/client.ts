@@ -148,6 +148,6 @@ function badResponse(request: FailedRequest, detail: string): McnError {
   // next poll usually does not see again. A changed API keeps failing and alerts on lag.
   return new McnError(`MCN ${request.what}: ${request.redact(detail)}`, {
     code: 'BAD_RESPONSE',
-    retryable: true,
+    failure: { kind: 'unavailable', status: 200 },
   });
 }

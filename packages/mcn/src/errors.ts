@@ -1,33 +1,45 @@
-/** What went wrong with an MCN API call, coarse enough for the poller to decide what to do. */
+import type { Failure } from '@touchline/http';
+
+/** What went wrong with an MCN API call, in words an operator reads. */
 export type McnErrorCode =
   'UNAUTHORIZED' | 'CLIENT_ERROR' | 'SERVER_ERROR' | 'TIMEOUT' | 'NETWORK' | 'BAD_RESPONSE';
 
 export interface McnErrorOptions {
-  code: McnErrorCode;
-  retryable: boolean;
-  status?: number | undefined;
-  retryAfterMs?: number | undefined;
+  /** The wire classification (`@touchline/http`): what every retry decision reads. */
+  failure: Failure;
+  /** Only for an answer whose body is not what the API answers (the wire said 2xx). */
+  code?: 'BAD_RESPONSE';
   cause?: unknown;
 }
 
+const CODE: Record<Failure['kind'], McnErrorCode> = {
+  unauthorized: 'UNAUTHORIZED',
+  rejected: 'CLIENT_ERROR',
+  rate_limited: 'CLIENT_ERROR',
+  unavailable: 'SERVER_ERROR',
+  timeout: 'TIMEOUT',
+  network: 'NETWORK',
+};
+
 /**
- * The one error the MCN client throws. `retryable` says whether the same request may succeed
- * later (5xx, timeouts, network, 429); the client itself does not retry HTTP statuses, the
- * poller does. Messages never contain the API token.
+ * The one error the MCN client throws. `failure` says what happened on the wire; the client
+ * itself does not retry HTTP statuses, the poller does, on its own schedule. Messages never
+ * contain the API token.
  */
 export class McnError extends Error {
   override readonly name = 'McnError';
   readonly code: McnErrorCode;
-  readonly retryable: boolean;
+  readonly failure: Failure;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: McnErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.retryable = options.retryable;
-    this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
+    const { failure } = options;
+    this.failure = failure;
+    this.code = options.code ?? CODE[failure.kind];
+    this.status = 'status' in failure ? failure.status : undefined;
+    this.retryAfterMs = 'retryAfterMs' in failure ? failure.retryAfterMs : undefined;
   }
 }
 

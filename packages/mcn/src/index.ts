@@ -14,4 +14,3 @@ export {
   type CallLogResult,
 } from './client.ts';
 export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
-export { parseRetryAfter } from './retry-after.ts';

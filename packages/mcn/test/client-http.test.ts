@@ -74,7 +74,7 @@ describe('createMcnClient over real HTTP', () => {
     expect(err).toMatchObject({
       code: 'CLIENT_ERROR',
       status: 429,
-      retryable: true,
+      failure: { kind: 'rate_limited', status: 429, retryAfterMs: 3000 },
       retryAfterMs: 3000,
     });
     expect(seen).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('createMcnClient over real HTTP', () => {
   it('gives up after two retries with NETWORK', async () => {
     const url = await serve((req) => req.socket.destroy());
     const err = await failure(client(url).fetchCallLog('2025-11-01', '2025-11-01'));
-    expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
+    expect(err).toMatchObject({ code: 'NETWORK', failure: { kind: 'network' } });
     expect(seen).toHaveLength(3);
   });
 
@@ -118,7 +118,7 @@ describe('createMcnClient over real HTTP', () => {
     const err = await failure(
       client(url, { timeoutMs: 200 }).fetchCallLog('2025-11-01', '2025-11-01'),
     );
-    expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(err).toMatchObject({ code: 'TIMEOUT', failure: { kind: 'timeout' } });
     expect(seen).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(2000);
   });

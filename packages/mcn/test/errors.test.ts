@@ -9,18 +9,18 @@ const request = {
 
 describe('errorFromStatus', () => {
   it.each([
-    [401, 'UNAUTHORIZED', false],
-    [403, 'UNAUTHORIZED', false],
-    [400, 'CLIENT_ERROR', false],
-    [404, 'CLIENT_ERROR', false],
-    [408, 'CLIENT_ERROR', true],
-    [429, 'CLIENT_ERROR', true],
-    [500, 'SERVER_ERROR', true],
-    [503, 'SERVER_ERROR', true],
-  ] as const)('HTTP %i → %s (retryable %s)', (status, code, retryable) => {
+    [401, 'UNAUTHORIZED', 'unauthorized'],
+    [403, 'UNAUTHORIZED', 'unauthorized'],
+    [400, 'CLIENT_ERROR', 'rejected'],
+    [404, 'CLIENT_ERROR', 'rejected'],
+    [408, 'SERVER_ERROR', 'unavailable'],
+    [429, 'CLIENT_ERROR', 'rate_limited'],
+    [500, 'SERVER_ERROR', 'unavailable'],
+    [503, 'SERVER_ERROR', 'unavailable'],
+  ] as const)('HTTP %i → %s (%s)', (status, code, kind) => {
     const err = errorFromStatus(status, {}, '', request);
     expect(err).toBeInstanceOf(McnError);
-    expect(err).toMatchObject({ code, retryable, status });
+    expect(err).toMatchObject({ code, failure: { kind, status }, status });
     expect(err.message).toContain(`HTTP ${status}`);
   });
 
@@ -41,7 +41,7 @@ describe('errorFromTransport', () => {
       options: { headers: { authorization: 'Bearer s3cret' } },
     });
     const t = errorFromTransport(timeout, request);
-    expect(t).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(t).toMatchObject({ code: 'TIMEOUT', failure: { kind: 'timeout' } });
     expect(t.cause).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT' });
     expect(JSON.stringify(t.cause)).not.toContain('s3cret');
 
@@ -50,13 +50,17 @@ describe('errorFromTransport', () => {
     });
     expect(errorFromTransport(refused, request)).toMatchObject({
       code: 'NETWORK',
-      retryable: true,
+      failure: { kind: 'network', sent: false },
     });
     expect(errorFromTransport('weird', request)).toMatchObject({ code: 'NETWORK' });
   });
 
   it('isMcnError recognises the class', () => {
-    expect(isMcnError(new McnError('x', { code: 'NETWORK', retryable: true }))).toBe(true);
+    expect(
+      isMcnError(
+        new McnError('x', { failure: { kind: 'network', code: 'ECONNRESET', sent: true } }),
+      ),
+    ).toBe(true);
     expect(isMcnError(new Error('x'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * The metrics of SPEC §5, in groups. A role creates only the groups of what it does, on a
+ * The metrics of docs/metrics.md, in groups. A role creates only the groups of what it does, on a
  * registry it was handed (never prom-client's global one). Each group is created once per
  * registry, so `touchline all` can hand the same registry to every component.
  */

@@ -14,7 +14,7 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * Checks the CRM's credentials (SPEC §1 orders): `Authorization: Bearer <secret>` or
+ * Checks the CRM's credentials (docs/crm-orders.md): `Authorization: Bearer <secret>` or
  * `X-Touchline-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. Every credential that is
  * presented must be right: a right token beside a wrong signature is refused.
  */

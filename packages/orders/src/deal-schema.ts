@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 
-/** Most deals in one webhook body (SPEC §1 orders). */
+/** Most deals in one webhook body (docs/crm-orders.md). */
 export const MAX_DEALS_PER_BODY = 1_000;
 
 /**

@@ -1,33 +1,29 @@
 import type { Redis } from 'ioredis';
-import type { CalltouchClient } from '@touchline/calltouch';
-import type { Limiter } from '@touchline/limiter';
+import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouch';
+import type { CalltouchStack } from '@touchline/calltouch-delivery';
 import type { Logger } from '@touchline/logger';
 import { calltouchMetrics, type Registry } from '@touchline/metrics';
-import type {
-  BatchItem,
-  DeliveryContext,
-  ItemOutcome,
-  PointsBudget,
-  SendBatchOptions,
-} from '@touchline/pipeline';
+import type { BatchItem, FlowDefinition, ItemOutcome } from '@touchline/queue';
+import { ordersFlowSpec, type OrderJob } from './flow-spec.ts';
 import { orderKey } from './order-keys.ts';
 import { lockOrders } from './order-locks.ts';
-import { orderJobSchema, type OrderJob } from './order-job.ts';
 import { orderStateSchema, type OrderState } from './order-state.ts';
 import { ordersScripts } from './scripts.ts';
 import { sendOrders, type OrderEntry } from './send-orders.ts';
 import type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-order.ts';
 
-export interface OrdersDeliveryOptions {
+export interface OrdersFlowOptions {
   /** A worker-role client (waits for Redis rather than failing). */
   readonly redis: Redis;
   readonly prefix: string;
-  /** Sends with its own `crm` name: deals that name none, or every deal without `clientForCrm`. */
-  readonly client: CalltouchClient;
+  /**
+   * The worker's Calltouch client (it sends with its own `crm` name: deals that name none, or
+   * every deal without `clientForCrm`), the shared limiter (429s pause the fleet through it)
+   * and the points budget (order updates pause before creates as it runs low).
+   */
+  readonly calltouch: Pick<CalltouchStack, 'client' | 'limiter' | 'exhaustion'>;
   /** A client whose orders body carries `crm` (deals that name their CRM). */
   readonly clientForCrm?: (crm: string) => CalltouchClient;
-  /** The shared Calltouch limiter (429s pause the fleet through it). */
-  readonly limiter: Limiter;
   readonly logger: Logger;
   readonly registry: Registry;
   /** CALLTOUCH_TIMEZONE. */
@@ -41,19 +37,10 @@ export interface OrdersDeliveryOptions {
   readonly busyDeferMs?: number;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
-  /** The points budget: order updates pause before creates as it runs low. */
-  readonly budget?: PointsBudget;
-  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
-}
-
-export interface OrdersDelivery {
-  /** Validates `job.data` of the `orders` queue (createBatchConsumer's `schema`). */
-  readonly schema: typeof orderJobSchema;
-  /** createBatchConsumer's `deliver` (a bound function: pass it as it is). */
-  readonly deliver: (
-    items: readonly BatchItem<OrderJob>[],
-    ctx: DeliveryContext,
-  ) => Promise<Map<string, ItemOutcome>>;
+  /** CHUNK_MAX_WAIT_MS: deals arrive one webhook at a time, so a partial batch lingers. */
+  readonly maxWaitMs: number;
+  /** Batches in flight per process (WORKER_BATCHES_IN_FLIGHT). */
+  readonly concurrency?: number;
 }
 
 type Item = BatchItem<OrderJob>;
@@ -78,13 +65,13 @@ export function pickNewest(items: readonly Item[]): {
 }
 
 /**
- * The orders flow's delivery (SPEC §1 orders, upsert): for each order of the batch, under a
- * per-order lock, the *current* merged state is sent — with `create` until Calltouch has the
- * order, with `update` after — and on success the order records that Calltouch has it and
- * which state it holds. A job whose state Calltouch already has (or that a newer job of the
- * batch covers) completes as superseded without a request.
+ * The orders flow (upsert, docs/crm-orders.md): for each order of the batch, under a per-order
+ * lock, the *current* merged state is sent — with `create` until Calltouch has the order, with
+ * `update` after — and on success the order records that Calltouch has it and which state it
+ * holds. A job whose state Calltouch already has (or that a newer job of the batch covers)
+ * completes as superseded without a request.
  */
-export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDelivery {
+export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<OrderJob> {
   const { redis, prefix, logger } = options;
   const log = logger.child({ component: 'orders-delivery' });
   const scripts = ordersScripts(redis);
@@ -98,7 +85,9 @@ export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDeli
     ...(options.tagsOverwrite === undefined ? {} : { tagsOverwrite: options.tagsOverwrite }),
   };
   const clientFor = (crm: string | undefined) =>
-    crm !== undefined && options.clientForCrm ? options.clientForCrm(crm) : options.client;
+    crm !== undefined && options.clientForCrm
+      ? options.clientForCrm(crm)
+      : options.calltouch.client;
 
   const readStates = async (orderNumbers: readonly string[]) => {
     const pipeline = redis.pipeline();
@@ -112,7 +101,12 @@ export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDeli
   };
 
   return {
-    schema: orderJobSchema,
+    ...ordersFlowSpec,
+    batch: {
+      max: MAX_ITEMS_PER_REQUEST,
+      maxWaitMs: options.maxWaitMs,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    },
     deliver: async (batch, ctx) => {
       const { newest, superseded } = pickNewest(batch);
       const outcomes = new Map<string, ItemOutcome>(superseded);
@@ -152,13 +146,12 @@ export function createOrdersDelivery(options: OrdersDeliveryOptions): OrdersDeli
           ctx,
           mapping,
           clientFor,
-          limiter: options.limiter,
+          limiter: options.calltouch.limiter,
+          exhaustion: options.calltouch.exhaustion,
           ...(options.maxRateLimitHoldMs === undefined
             ? {}
             : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
           ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-          ...(options.budget ? { budget: options.budget } : {}),
-          ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
           settle: (entry, outcome, endpoint) => {
             outcomes.set(entry.id, outcome);
             if (outcome.kind === 'delivered') {

@@ -7,16 +7,15 @@ export {
 export type { BodyIssue, CrmDeal, ParsedBody } from './deal-schema.ts';
 export { DEAL_FIELDS, orderStateSchema, toDealWrite } from './order-state.ts';
 export type { DealField, DealWrite, OrderState } from './order-state.ts';
-export { orderJobId, orderKey, orderLockKey } from './order-keys.ts';
-export { ORDER_JOB_NAME, orderJobSchema } from './order-job.ts';
-export type { OrderJob } from './order-job.ts';
+export { orderKey, orderLockKey } from './order-keys.ts';
+export { orderJobSchema, ordersFlowSpec } from './flow-spec.ts';
+export type { OrderJob } from './flow-spec.ts';
 export { createOrderIntake } from './intake.ts';
 export type { OrderIntake, OrderIntakeOptions } from './intake.ts';
 export { createWebhookAuth, signBody } from './auth.ts';
 export type { AuthResult } from './auth.ts';
 export { createCrmListenerServer } from './listener-server.ts';
 export type { CrmListenerServer, CrmListenerServerOptions } from './listener-server.ts';
-export { normalizePhone } from './normalize-phone.ts';
 export {
   DEFAULT_MATCHING,
   toCalltouchOrderCreate,
@@ -25,7 +24,7 @@ export {
   toOrderMatching,
 } from './to-calltouch-order.ts';
 export type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-order.ts';
-export { createOrdersDelivery, pickNewest } from './delivery.ts';
-export type { OrdersDelivery, OrdersDeliveryOptions } from './delivery.ts';
-export { MAX_ORDERS_PER_REQUEST, sendOrders } from './send-orders.ts';
+export { createOrdersFlow, pickNewest } from './delivery.ts';
+export type { OrdersFlowOptions } from './delivery.ts';
+export { sendOrders } from './send-orders.ts';
 export type { OrderEntry, OrdersEndpoint } from './send-orders.ts';

@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { addJobsAtomically, type NewJob } from '@touchline/pipeline';
+import { addJobsAtomically, toNewJob, type NewJob } from '@touchline/queue';
 import type { CrmDeal } from './deal-schema.ts';
-import { orderJobId, orderKey } from './order-keys.ts';
-import { ORDER_JOB_NAME, type OrderJob } from './order-job.ts';
+import { ordersFlowSpec, type OrderJob } from './flow-spec.ts';
+import { orderKey } from './order-keys.ts';
 import { toDealWrite } from './order-state.ts';
 import { ordersScripts } from './scripts.ts';
 
@@ -53,11 +53,11 @@ export function createOrderIntake(options: OrderIntakeOptions): OrderIntake {
       const seqs = await scripts.ordersMerge(keys, args);
       const jobs: NewJob<OrderJob>[] = orders.map((deal, i) => {
         const seq = Number(seqs[i]);
-        return {
-          name: ORDER_JOB_NAME,
-          data: { orderNumber: deal.orderNumber, seq, deal: withoutUndefined(deal) },
-          opts: { jobId: orderJobId(deal.orderNumber, seq) },
-        };
+        return toNewJob(ordersFlowSpec, {
+          orderNumber: deal.orderNumber,
+          seq,
+          deal: withoutUndefined(deal),
+        });
       });
       await addJobsAtomically(queue, jobs);
       return { accepted: deals.length };

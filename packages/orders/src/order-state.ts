@@ -37,7 +37,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * Turns a validated deal into the merge script's input. Dates become UTC instants (local
  * times read in `timeZone`), so the same instant written two ways is not a change. statusDate
- * defaults per SPEC: orderDate for the first state, the time received for later ones — here
+ * defaults (docs/crm-orders.md): orderDate for the first state, the time received for later ones — here
  * for later states that change the status, so that a CRM retry of the same state, or a change
  * of the amount alone, does not move the date the status was set.
  */

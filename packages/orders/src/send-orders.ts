@@ -1,17 +1,9 @@
-import type { CalltouchClient } from '@touchline/calltouch';
+import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouch';
+import { sendBatch, toUnsettledOutcome, type SendOptions } from '@touchline/calltouch-delivery';
 import type { Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
-import {
-  toUnsettledOutcome,
-  type PointsBudget,
-  type SendBatchOptions,
-  bisect,
-  sendBatch,
-  type BatchItem,
-  type DeliveryContext,
-  type ItemOutcome,
-} from '@touchline/pipeline';
-import type { OrderJob } from './order-job.ts';
+import { bisect, type BatchItem, type DeliveryContext, type ItemOutcome } from '@touchline/queue';
+import type { OrderJob } from './flow-spec.ts';
 import type { OrderState } from './order-state.ts';
 import {
   toCalltouchOrderCreate,
@@ -36,17 +28,13 @@ export interface SendOrdersOptions {
   readonly limiter: Limiter;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
-  /** The points budget: updates pause before creates as it runs low. */
-  readonly budget?: PointsBudget;
-  readonly isPointsExhausted?: SendBatchOptions['isPointsExhausted'];
+  /** The points budget and how Calltouch says it is exhausted. */
+  readonly exhaustion?: SendOptions['exhaustion'];
   readonly settle: (entry: OrderEntry, outcome: ItemOutcome, endpoint: OrdersEndpoint) => void;
   /** Records in Redis that Calltouch has the order at the entry's seq. */
   readonly ack: (entry: OrderEntry, commentSentJson: string) => Promise<unknown>;
   readonly log: Logger;
 }
-
-/** Most orders in one Calltouch request (seed §2.1.4). */
-export const MAX_ORDERS_PER_REQUEST = 100;
 
 const endpointOf = (kind: 'create' | 'update'): OrdersEndpoint =>
   kind === 'create' ? 'orders_create' : 'orders_update';
@@ -72,8 +60,8 @@ export async function sendOrders(
   // Calltouch history in the order an operator expects.
   const ordered = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
   for (const [, group] of ordered) {
-    for (let i = 0; i < group.length; i += MAX_ORDERS_PER_REQUEST) {
-      await sendChunk(group.slice(i, i + MAX_ORDERS_PER_REQUEST), options);
+    for (let i = 0; i < group.length; i += MAX_ITEMS_PER_REQUEST) {
+      await sendChunk(group.slice(i, i + MAX_ITEMS_PER_REQUEST), options);
     }
   }
 }
@@ -84,14 +72,10 @@ async function sendChunk(chunk: OrderEntry[], options: SendOrdersOptions): Promi
   if (!first) return;
   const kind = first.sentAs;
   const client = options.clientFor(first.state.crm);
-  const budgetOptions = {
-    ...(options.budget ? { budget: options.budget } : {}),
-    ...(options.isPointsExhausted ? { isPointsExhausted: options.isPointsExhausted } : {}),
-  };
-  const sendOptions = {
+  const sendOptions: SendOptions = {
     limiter,
     endpoint: endpointOf(kind),
-    ...budgetOptions,
+    ...(options.exhaustion ? { exhaustion: options.exhaustion } : {}),
     ...(options.maxRateLimitHoldMs === undefined
       ? {}
       : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),

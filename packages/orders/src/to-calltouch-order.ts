@@ -1,13 +1,13 @@
 import {
+  normalizePhone,
   toCalltouchOrderDateTime,
   type CalltouchMatching,
   type CalltouchOrderCreate,
   type CalltouchOrderUpdate,
 } from '@touchline/calltouch';
-import { normalizePhone } from './normalize-phone.ts';
 import type { OrderState } from './order-state.ts';
 
-/** How deals are matched to Calltouch leads (SPEC §1 orders, seed §2.1.1–2.1.2). */
+/** How deals are matched to Calltouch leads (docs/crm-orders.md, matching). */
 export interface OrderMatchingOptions {
   /** `callContact`: the nearest call from one of the deal's phones. */
   readonly callContact: boolean;

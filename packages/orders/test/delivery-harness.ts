@@ -1,18 +1,13 @@
 import { Redis } from 'ioredis';
-import { createCalltouchClient, type CalltouchClient } from '@touchline/calltouch';
-import { createLimiter } from '@touchline/limiter';
+import { createCalltouchStack, type CalltouchStack } from '@touchline/calltouch-delivery';
 import { createRegistry, type Registry } from '@touchline/metrics';
-import {
-  createBatchConsumer,
-  createCalltouchGate,
-  createFlowQueue,
-  type BatchConsumer,
-} from '@touchline/pipeline';
+import { createBatchConsumer, createFlowQueue, type BatchConsumer } from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
 import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
 import {
   createOrderIntake,
-  createOrdersDelivery,
+  createOrdersFlow,
+  ordersFlowSpec,
   parseDealsBody,
   type OrderIntake,
 } from '../src/index.ts';
@@ -27,7 +22,7 @@ export async function startFlow(options: { workers: number; errorShare: number }
     faults: { errorShare: options.errorShare },
   });
   const producer = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  const queue = createFlowQueue('orders', producer, prefix);
+  const queue = createFlowQueue(ordersFlowSpec, producer, prefix);
   const intake: OrderIntake = createOrderIntake({
     redis: producer,
     queue,
@@ -37,43 +32,40 @@ export async function startFlow(options: { workers: number; errorShare: number }
   const registry: Registry = createRegistry();
   const connections: Redis[] = [];
   const consumers: BatchConsumer[] = [];
+  const stacks: CalltouchStack[] = [];
   const { logger, lines } = memoryLogger('info');
-  let client: CalltouchClient | undefined;
   for (let w = 0; w < options.workers; w++) {
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     connections.push(connection);
-    const limiter = createLimiter(connection, `${prefix}:limiter`, { limit: 50, marginMs: 25 });
-    client = createCalltouchClient({
-      apiUrl: sandbox.url,
-      atsUrl: sandbox.url,
-      siteId: sandbox.credentials.siteId,
-      apiToken: sandbox.credentials.apiToken,
-      callsMode: 'lead-import',
-      timeoutMs: 5_000,
-      gate: createCalltouchGate(limiter),
-    });
-    const delivery = createOrdersDelivery({
+    const stack = createCalltouchStack(
+      {
+        prefix,
+        client: {
+          apiUrl: sandbox.url,
+          atsUrl: sandbox.url,
+          siteId: sandbox.credentials.siteId,
+          apiToken: sandbox.credentials.apiToken,
+          callsMode: 'lead-import',
+          timeoutMs: 5_000,
+        },
+        limiter: { egressId: 'test', limit: 50, marginMs: 25 },
+      },
+      connection,
+      registry,
+      logger,
+    );
+    stacks.push(stack);
+    const flow = createOrdersFlow({
       redis: connection,
       prefix,
-      client,
-      limiter,
+      calltouch: stack,
       logger,
       registry,
       timeZone: 'Europe/Moscow',
+      maxWaitMs: 50,
+      concurrency: 2,
     });
-    consumers.push(
-      createBatchConsumer({
-        flow: 'orders',
-        connection,
-        prefix,
-        logger,
-        maxBatch: 100,
-        maxWaitMs: 50,
-        concurrency: 2,
-        schema: delivery.schema,
-        deliver: delivery.deliver,
-      }),
-    );
+    consumers.push(createBatchConsumer({ flow, connection, prefix, logger }));
   }
   const send = async (body: unknown) => {
     const parsed = parseDealsBody(body);
@@ -94,6 +86,7 @@ export async function startFlow(options: { workers: number; errorShare: number }
     },
     async close() {
       await Promise.all(consumers.map((c) => c.close()));
+      await Promise.all(stacks.map((s) => s.close()));
       await queue.close();
       producer.disconnect();
       for (const c of connections) c.disconnect();

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createFlowQueue } from '@touchline/pipeline';
+import { createFlowQueue } from '@touchline/queue';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
-import { createOrderIntake, parseDealsBody, type CrmDeal } from '../src/index.ts';
+import { createOrderIntake, ordersFlowSpec, parseDealsBody, type CrmDeal } from '../src/index.ts';
 
 const prefix = uniquePrefix('intake');
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-const queue = createFlowQueue('orders', redis, prefix);
+const queue = createFlowQueue(ordersFlowSpec, redis, prefix);
 afterAll(async () => {
   await queue.close();
   redis.disconnect();

@@ -8,10 +8,6 @@ export interface Component {
   close(): Promise<void>;
   /** Whether the component can do its work now (e.g. Redis reachable); feeds `/readyz`. */
   ready?(): Promise<boolean>;
-}
-
-/** Wraps start/close so that repeated or concurrent calls run the underlying step once. */
-export function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => (pending ??= fn());
+  /** The port it listens on, once started (an HTTP server; 0 in the config asks the OS). */
+  port?(): number;
 }

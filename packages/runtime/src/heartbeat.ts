@@ -107,8 +107,10 @@ export function createHeartbeat(options: HeartbeatOptions): Component & { beat()
   };
 
   const tick = () => {
-    // A beat still waiting on Redis is not doubled: a long outage queues nothing.
-    if (running || closed) return;
+    // A beat still waiting on Redis is not doubled: a long outage queues nothing. While the
+    // connection is not ready (starting, or Redis down) there is nothing to try: the client
+    // reports the outage itself, and the first beat goes as soon as it is ready.
+    if (running || closed || redis.status !== 'ready') return;
     running = beat().finally(() => (running = undefined));
   };
 
@@ -118,6 +120,7 @@ export function createHeartbeat(options: HeartbeatOptions): Component & { beat()
     async start() {
       if (timer || closed) return;
       tick();
+      if (redis.status !== 'ready') redis.once('ready', tick);
       timer = setInterval(tick, intervalMs);
       timer.unref();
     },
@@ -125,6 +128,7 @@ export function createHeartbeat(options: HeartbeatOptions): Component & { beat()
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      redis.off('ready', tick);
       await withTimeout(running ?? Promise.resolve(), LEAVE_TIMEOUT_MS);
       await withTimeout(
         redis

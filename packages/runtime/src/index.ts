@@ -3,4 +3,3 @@ export * from './ops-server.ts';
 export * from './run-role.ts';
 export * from './role-context.ts';
 export * from './heartbeat.ts';
-export * from './role-process.ts';

@@ -1,30 +1,153 @@
 import type { Logger } from '@touchline/logger';
 import type { Component } from './component.ts';
+import { createHeartbeat } from './heartbeat.ts';
+import { createOpsServer } from './ops-server.ts';
+import { createRoleContext, type RoleContext } from './role-context.ts';
 
-export interface RunningRole {
-  /** Resolves when the role has shut down (after a signal or `stop()`). */
-  readonly done: Promise<void>;
-  stop(reason?: string): Promise<void>;
-}
-
-export interface RunRoleOptions {
-  readonly name: string;
-  readonly logger: Logger;
-  /** Started in order, closed in reverse: list the ops server first and producers last. */
-  readonly components: readonly Component[];
-  /** Process signal handling; off in tests that run several roles in one process. */
-  readonly handleSignals?: boolean;
-  /** Longest graceful shutdown before the process exits anyway. */
-  readonly shutdownTimeoutMs?: number;
+/** The variables every long-running role reads. */
+export interface RoleProcessConfig {
+  readonly REDIS_URL: string;
+  readonly LOG_LEVEL: string;
+  readonly METRICS_PORT: number;
+  readonly QUEUE_PREFIX: string;
 }
 
 /**
- * The one shutdown path: components start in order; on SIGTERM/SIGINT they close in reverse
- * (stop producing, drain workers, close queues and Redis, stop the ops server last). A second
- * signal forces exit. Every close step runs even if an earlier one throws.
+ * One role of the pipeline (`worker`, `mcn-poller`, `crm-listener`, `leads`, `board`): what it
+ * builds on a process's context. A process runs one role, or several (`touchline all`), through
+ * {@link runRoles}: the same definitions either way.
  */
-export async function runRole(options: RunRoleOptions): Promise<RunningRole> {
-  const { name, logger, components, handleSignals = true, shutdownTimeoutMs = 30_000 } = options;
+export interface RoleDefinition<C> {
+  /** The role's name: the heartbeat `touchline status` shows, the logger's name alone. */
+  readonly name: string;
+  /** The role's secrets in `config`, scrubbed from every log line. */
+  secrets(config: C): readonly (string | undefined)[];
+  /**
+   * The role's components, started in order after the ops server, Redis and the heartbeat, and
+   * closed in reverse: list what consumes before what produces, so producers stop first.
+   */
+  parts(config: C, ctx: RoleContext): readonly Component[];
+  /**
+   * Longest graceful stop of the role, ms: what it must wait for (a Calltouch request in
+   * flight, a webhook POST). The process gives up after the longest of its roles' (default 10 s).
+   */
+  stopWithinMs?(config: C): number;
+}
+
+export interface RunRolesOptions<C extends RoleProcessConfig> {
+  /** The process's name in logs: the role's own, or `all`. */
+  readonly name: string;
+  /** Built in order; their parts close in reverse (list producers last). */
+  readonly roles: readonly RoleDefinition<C>[];
+  readonly config: C;
+  /** Log here instead of a new logger (the demo's log file; tests read the lines). */
+  readonly logger?: Logger;
+  /** Interface of the ops server (`/metrics`, `/healthz`, `/readyz`); default all. */
+  readonly metricsHost?: string;
+  /** Process signal handling; off in tests that run several processes' roles in one. */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningRoles {
+  readonly ctx: RoleContext;
+  /** Resolves when the process has stopped (a signal or `stop()`). */
+  readonly done: Promise<void>;
+  stop(reason?: string): Promise<void>;
+  /** The port a component listens on, by component name (`ops-server`, `crm-listener`, …). */
+  port(component: string): number | undefined;
+}
+
+/** A stop that takes longer than this past the roles' own limits exits anyway. */
+const STOP_MARGIN_MS = 5_000;
+const DEFAULT_STOP_MS = 10_000;
+
+/**
+ * The one way a role runs, alone or with others in one process:
+ * 1. the ops server first, so `/healthz` and `/metrics` answer as soon as the process starts;
+ * 2. one Redis connection, logger and metrics registry for every role of the process;
+ * 3. a heartbeat per role (what `touchline status` lists), then each role's parts;
+ * and the one shutdown path: on SIGTERM/SIGINT (or `stop()`) the components close in reverse —
+ * producers stop, consumers hand back what has not left and wait for what has, queues and
+ * Redis close, the ops server stops last. Every close step runs even if an earlier one throws.
+ * A second signal, or a stop that outlasts the longest `stopWithinMs` of the roles, exits with
+ * status 1. An unhandled rejection is logged and stops the process the same way.
+ */
+export async function runRoles<C extends RoleProcessConfig>(
+  options: RunRolesOptions<C>,
+): Promise<RunningRoles> {
+  const { name, roles, config, handleSignals = true } = options;
+  const { ctx, redisComponent, sharedComponent } = createRoleContext({
+    name,
+    redisUrl: config.REDIS_URL,
+    logLevel: config.LOG_LEVEL,
+    secrets: roles.flatMap((role) => role.secrets(config)),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const { logger } = ctx;
+  const roleParts = roles.map((role) => ({
+    role,
+    heartbeat: createHeartbeat({
+      redis: ctx.redis,
+      prefix: config.QUEUE_PREFIX,
+      role: role.name,
+      logger,
+    }),
+    parts: role.parts(config, ctx),
+  }));
+  const all = roleParts.flatMap(({ heartbeat, parts }) => [heartbeat, ...parts]);
+  const ops = createOpsServer({
+    port: config.METRICS_PORT,
+    ...(options.metricsHost ? { host: options.metricsHost } : {}),
+    registry: ctx.registry,
+    checks: Object.fromEntries(
+      [redisComponent, ...all]
+        .filter((c) => c.ready !== undefined)
+        .map((c) => [c.name, () => c.ready?.() ?? Promise.resolve(true)]),
+    ),
+  });
+  const components: Component[] = [ops, redisComponent, sharedComponent, ...all];
+  const stopWithinMs =
+    Math.max(DEFAULT_STOP_MS, ...roles.map((role) => role.stopWithinMs?.(config) ?? 0)) +
+    STOP_MARGIN_MS;
+
+  const running = await runComponents({
+    name,
+    logger,
+    components,
+    handleSignals,
+    stopWithinMs,
+    ready: `${name} started`,
+    fields: { roles: roles.map((r) => r.name) },
+  });
+  return {
+    ctx,
+    ...running,
+    port: (component) => components.find((c) => c.name === component)?.port?.(),
+  };
+}
+
+export interface RunComponentsOptions {
+  readonly name: string;
+  readonly logger: Logger;
+  /** Started in order, closed in reverse. */
+  readonly components: readonly Component[];
+  readonly handleSignals?: boolean;
+  /** A stop that takes longer exits the process with status 1. Default 15 s. */
+  readonly stopWithinMs?: number;
+  /** The message logged once every component has started, and its fields. */
+  readonly ready?: string;
+  readonly fields?: Record<string, unknown>;
+}
+
+/**
+ * The lifecycle under {@link runRoles} (and the sandbox, which has no Redis): components start
+ * in order and close in reverse on SIGTERM/SIGINT or `stop()`.
+ */
+export async function runComponents(
+  options: RunComponentsOptions,
+): Promise<Pick<RunningRoles, 'done' | 'stop'>> {
+  const { name, logger, components, handleSignals = true } = options;
+  const stopWithinMs = options.stopWithinMs ?? DEFAULT_STOP_MS + STOP_MARGIN_MS;
   const started: Component[] = [];
   let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;
@@ -34,9 +157,9 @@ export async function runRole(options: RunRoleOptions): Promise<RunningRole> {
     (stopping ??= (async () => {
       logger.info({ reason }, `${name} shutting down`);
       const timer = setTimeout(() => {
-        logger.error({ timeoutMs: shutdownTimeoutMs }, `${name} shutdown timed out, exiting`);
+        logger.error({ timeoutMs: stopWithinMs }, `${name} did not stop in time; exiting`);
         process.exit(1);
-      }, shutdownTimeoutMs);
+      }, stopWithinMs);
       timer.unref();
       for (const component of [...started].reverse()) {
         try {
@@ -50,20 +173,27 @@ export async function runRole(options: RunRoleOptions): Promise<RunningRole> {
       if (handleSignals) {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        process.off('unhandledRejection', onUnhandled);
       }
       resolveDone();
     })());
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: forcing exit');
+      logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
     }
     void stop(signal);
   };
+  const onUnhandled = (reason: unknown) => {
+    logger.error({ err: reason }, 'unhandled rejection: stopping');
+    process.exitCode = 70;
+    void stop('unhandled rejection');
+  };
   if (handleSignals) {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('unhandledRejection', onUnhandled);
   }
 
   for (const component of components) {
@@ -76,6 +206,6 @@ export async function runRole(options: RunRoleOptions): Promise<RunningRole> {
       throw err;
     }
   }
-  logger.info({ components: components.map((c) => c.name) }, `${name} started`);
+  logger.info(options.fields ?? {}, options.ready ?? `${name} started`);
   return { done, stop };
 }

@@ -117,24 +117,28 @@ describe('McnClient against the MCN stand-in', () => {
     expect(result.calls.some((c) => c.did === '' && c.type?.toLowerCase() === 'inb')).toBe(true);
   });
 
-  it('wrong token → UNAUTHORIZED, not retryable, token nowhere in the error', async () => {
+  it('wrong token → UNAUTHORIZED, token nowhere in the error', async () => {
     const s = await standIn();
     const wrong = 'wrong-token-0a1b2c3d4e';
     const err = await failure(
       clientFor(s, { token: wrong }).fetchCallLog('2025-11-23', '2025-11-23'),
     );
-    expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false, status: 401 });
+    expect(err).toMatchObject({
+      code: 'UNAUTHORIZED',
+      failure: { kind: 'unauthorized' },
+      status: 401,
+    });
     expectNoSecret(err, wrong);
     expect(s.stats().requests.unauthorized).toBe(1);
   });
 
-  it('outage → SERVER_ERROR, retryable, with Retry-After; not retried by the client', async () => {
+  it('outage → SERVER_ERROR with Retry-After; not retried by the client', async () => {
     const s = await standIn();
     s.setDown(true);
     const err = await failure(clientFor(s).fetchCallLog('2025-11-23', '2025-11-23'));
     expect(err).toMatchObject({
       code: 'SERVER_ERROR',
-      retryable: true,
+      failure: { kind: 'unavailable' },
       status: 503,
       retryAfterMs: 5000,
     });
@@ -164,24 +168,24 @@ describe('McnClient against the MCN stand-in', () => {
     expect(s.stats().requests.ok).toBeLessThan(3000);
   });
 
-  it('silence → TIMEOUT after timeoutMs, retryable', async () => {
+  it('silence → TIMEOUT after timeoutMs', async () => {
     const s = await standIn();
     s.setDown('timeout');
     const started = Date.now();
     const err = await failure(
       clientFor(s, { timeoutMs: 300 }).fetchCallLog('2025-11-23', '2025-11-23'),
     );
-    expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(err).toMatchObject({ code: 'TIMEOUT', failure: { kind: 'timeout' } });
     expect(Date.now() - started).toBeLessThan(3000);
     expectNoSecret(err, TOKEN);
   });
 
-  it('connection refused → NETWORK, retryable, after got’s two quick retries', async () => {
+  it('connection refused → NETWORK, after got’s two quick retries', async () => {
     const s = await standIn();
     const client = clientFor(s);
     await s.close();
     const err = await failure(client.fetchCallLog('2025-11-23', '2025-11-23'));
-    expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
+    expect(err).toMatchObject({ code: 'NETWORK', failure: { kind: 'network', sent: false } });
     expect(err.message).toContain('ECONNREFUSED');
     expectNoSecret(err, TOKEN);
   });

@@ -1,5 +1,6 @@
 import type { McnPollerConfig } from '@touchline/config';
-import { runBackfill } from '@touchline/app-mcn-poller';
+import { createLogger } from '@touchline/logger';
+import { runBackfill } from '@touchline/roles';
 
 /** Enqueues a past range and prints a summary; the exit status says whether it all went in. */
 export async function backfill(config: McnPollerConfig, from: string, to: string): Promise<number> {
@@ -8,7 +9,12 @@ export async function backfill(config: McnPollerConfig, from: string, to: string
     return 64;
   }
   try {
-    const summary = await runBackfill(config, from, to, (day, s) => {
+    const logger = createLogger({
+      level: config.LOG_LEVEL,
+      name: 'backfill',
+      secrets: [config.MCN_API_TOKEN],
+    });
+    const summary = await runBackfill(config, logger, from, to, (day, s) => {
       process.stderr.write(`${day}: read ${s.read} so far, enqueued ${s.enqueued}\n`);
     });
     const lines = [

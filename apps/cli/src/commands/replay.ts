@@ -1,10 +1,14 @@
 import type { BaseConfig } from '@touchline/config';
 import { createLogger } from '@touchline/logger';
+import { createFlowQueue, replayParked, type ReplaySummary } from '@touchline/queue';
 import { createRedis } from '@touchline/redis';
-import { FLOWS, createFlowQueue, replayParked, type Flow } from '@touchline/pipeline';
+import { FLOW_SPECS } from '@touchline/roles';
 
-/** Moves parked items back into the pipeline: every flow, or one. */
-export async function replay(config: BaseConfig, flow?: Flow): Promise<number> {
+/**
+ * Moves the items parked when it starts back into the pipeline: every flow, or one. Each item
+ * is counted once; one that fails again while the replay runs stays parked for the next one.
+ */
+export async function replay(config: BaseConfig, flow?: string): Promise<number> {
   const logger = createLogger({ level: 'warn', name: 'replay' });
   const redis = createRedis({
     url: config.REDIS_URL,
@@ -14,13 +18,18 @@ export async function replay(config: BaseConfig, flow?: Flow): Promise<number> {
   });
   try {
     let total = 0;
-    for (const f of flow ? [flow] : FLOWS) {
-      const queue = createFlowQueue(f, redis, config.QUEUE_PREFIX);
-      const moved = await replayParked(queue);
-      await queue.close();
-      total += moved;
+    for (const spec of FLOW_SPECS.filter((f) => flow === undefined || f.name === flow)) {
+      const queue = createFlowQueue(spec, redis, config.QUEUE_PREFIX);
+      let summary: ReplaySummary;
+      try {
+        summary = await replayParked(queue);
+      } finally {
+        await queue.close();
+      }
+      total += summary.moved;
+      const gone = summary.gone ? ` (${summary.gone} no longer parked)` : '';
       process.stdout.write(
-        `${f}: ${moved} parked item${moved === 1 ? '' : 's'} moved back to waiting\n`,
+        `${spec.name}: ${summary.moved} parked item${summary.moved === 1 ? '' : 's'} moved back to waiting${gone}\n`,
       );
     }
     process.stdout.write(`replayed ${total} in all\n`);

@@ -1,6 +1,6 @@
 import type { SandboxConfig } from '@touchline/config';
 import { createLogger } from '@touchline/logger';
-import { runRole, type Component } from '@touchline/runtime';
+import { runComponents, type Component } from '@touchline/runtime';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
 
 /** The sandbox's own defaults: credentials with this value are safe to print. */
@@ -79,7 +79,7 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
       await sandbox?.close();
     },
   };
-  const role = await runRole({ name: 'sandbox', logger, components: [component] });
+  const role = await runComponents({ name: 'sandbox', logger, components: [component] });
   await role.done;
   logger.flush();
   process.exitCode = 0;

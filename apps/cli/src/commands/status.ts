@@ -1,13 +1,8 @@
 import { ONE_SHOT, connectRedis } from '@touchline/redis';
-import { readPollerState } from '@touchline/calls';
+import type { StatusConfig } from '@touchline/config';
 import { redactText } from '@touchline/logger';
-import {
-  collectStatus,
-  formatStatus,
-  type StatusConfig,
-  type TouchlineStatus,
-} from '@touchline/pipeline';
-import { readHeartbeats } from '@touchline/runtime';
+import { collectStatus, type TouchlineStatus } from '../status/collect-status.ts';
+import { formatStatus } from '../status/format-status.ts';
 
 /** Exit status when Redis does not answer (sysexits EX_UNAVAILABLE). */
 export const EXIT_UNAVAILABLE = 69;
@@ -66,8 +61,6 @@ export async function status(
     const result = await collectStatus({
       redis,
       config,
-      readPoller: readPollerState,
-      readRoles: readHeartbeats,
       ...(options.rateSampleMs !== undefined ? { rateSampleMs: options.rateSampleMs } : {}),
     });
     io.stdout(options.json ? toStatusJson(result) : formatStatus(result, { color: io.color }));

@@ -42,7 +42,7 @@ export class NoRedisError extends Error {
 }
 
 /**
- * SPEC §3: use REDIS_URL when that Redis answers; otherwise start a private `redis-server`
+ * Use REDIS_URL when that Redis answers; otherwise start a private `redis-server`
  * from PATH on a free port (nothing kept on disk), and where there is none, say how to get one.
  */
 export async function provideRedis(url: string): Promise<DemoRedis> {

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { parseConfig, schemas, type Env } from '@touchline/config';
 import { createLogger, fileDestination } from '@touchline/logger';
 import { createRedis, deleteKeysUnder } from '@touchline/redis';
-import { FLOWS, createFlowQueue } from '@touchline/pipeline';
+import { createFlowQueue } from '@touchline/queue';
+import { FLOW_SPECS, allRoles } from '@touchline/roles';
+import { runRoles } from '@touchline/runtime';
 import { createSandbox } from '@touchline/sandbox';
-import { startAll } from '../commands/all.ts';
 import { NoRedisError, provideRedis } from './demo-redis.ts';
 import { startFakeCrm } from './fake-crm.ts';
 import { renderSummary, type DemoSnapshot } from './summary.ts';
@@ -20,8 +21,6 @@ export interface DemoOptions {
   readonly faults: readonly string[];
   readonly workers: number;
 }
-
-export const DEMO_FAULTS = ['5xx', '429', 'mcn-outage', 'slow'] as const;
 
 async function portOr(preferred: number): Promise<number> {
   const tryListen = (port: number) =>
@@ -102,8 +101,14 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     destination: fileDestination(logFile),
     secrets: [webhookSecret, leadsSecret],
   });
-  const all = await startAll(config, { handleSignals: false, logger });
-  listenerUrl = `http://127.0.0.1:${all.ports.crm()}`;
+  const all = await runRoles({
+    name: 'all',
+    roles: allRoles(),
+    config,
+    handleSignals: false,
+    logger,
+  });
+  listenerUrl = `http://127.0.0.1:${all.port('crm-listener') ?? ports.crm}`;
 
   // More worker processes, as a deployment scales them: they share the limiter through Redis.
   const extra: ChildProcess[] = [];
@@ -141,7 +146,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     logger,
     name: 'touchline-demo',
   });
-  const queues = FLOWS.map((flow) => createFlowQueue(flow, statsRedis, prefix));
+  const queues = FLOW_SPECS.map((flow) => createFlowQueue(flow, statsRedis, prefix));
   const snapshot = async (): Promise<DemoSnapshot> => {
     const stats = sandbox.calltouch.stats();
     const counts = await Promise.all(
@@ -172,7 +177,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
   const info = {
     urls: [
       `Bull Board:      http://127.0.0.1:${ports.board}/`,
-      `Metrics:         http://127.0.0.1:${all.ports.metrics()}/metrics`,
+      `Metrics:         http://127.0.0.1:${all.port('ops-server') ?? ports.metrics}/metrics`,
       `CRM webhook:     POST ${listenerUrl}/v1/orders, Authorization: Bearer ${webhookSecret} (this demo's throwaway secret)`,
       `Sandbox admin:   ${sandbox.calltouch.adminUrl}/stats   MCN: ${sandbox.mcn.url.replace(/\/v2\/rest$/, '')}/__sandbox/stats`,
       `Redis:           ${redis.url}${redis.private ? ' (private, stopped on exit)' : ''}, prefix ${prefix}`,

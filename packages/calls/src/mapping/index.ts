@@ -1,4 +1,3 @@
-export { normalizePhone } from './normalize-phone.ts';
 export {
   toCalltouchCall,
   MAX_REFERENCE_ID_LENGTH,

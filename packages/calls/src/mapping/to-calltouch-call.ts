@@ -2,7 +2,7 @@ import type { McnCall } from '@touchline/mcn';
 import type { DateTime } from 'luxon';
 import type { CalltouchCall } from '@touchline/calltouch';
 import { assertTimeZone, parseMcnTime, toWallClock } from './call-time.ts';
-import { normalizePhone } from './normalize-phone.ts';
+import { normalizePhone } from '@touchline/calltouch';
 
 export interface ToCalltouchCallOptions {
   /** Zone of MCN's zone-less times (`MCN_TIMEZONE`). */
@@ -29,7 +29,7 @@ export type CallMapping =
 export const MAX_REFERENCE_ID_LENGTH = 100;
 
 /**
- * Maps one MCN call-log record to a Calltouch call (SPEC §1 calls). Pure: same input, same
+ * Maps one MCN call-log record to a Calltouch call (docs/calls.md, mapping). Pure: same input, same
  * output. Throws only for bad options (an unknown zone), never for bad data.
  */
 export function toCalltouchCall(call: McnCall, options: ToCalltouchCallOptions): CallMapping {

@@ -13,7 +13,7 @@ export interface ItemIssue {
 export type Checked<T> =
   { ok: true; items: T[] } | { ok: false; message: string; issues: ItemIssue[] };
 
-/** Most calls or orders in one request (PBX import document; orders seed §2.1.4). */
+/** Most calls or orders in one request (the PBX import and the orders documents). */
 export const MAX_ITEMS = 100;
 
 /** Builds a zod issue list into item issues named by index and id. */

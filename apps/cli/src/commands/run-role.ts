@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { runRoles, type RoleDefinition, type RoleProcessConfig } from '@touchline/runtime';
+import { loadConfig } from '../load-config.ts';
+
+/**
+ * Runs roles as this process until SIGTERM/SIGINT: the config of `schema` read from the
+ * environment (or exit 78 listing every problem), then `runRoles`. Resolves when they stopped.
+ */
+export async function runRoleCommand<S extends z.ZodType<RoleProcessConfig>>(
+  name: string,
+  schema: S,
+  roles: (config: z.output<S>) => readonly RoleDefinition<z.output<S>>[],
+): Promise<void> {
+  const config = loadConfig(schema);
+  const running = await runRoles({ name, roles: roles(config), config });
+  await running.done;
+}

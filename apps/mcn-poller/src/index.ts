@@ -1,1 +1,0 @@
-export * from './mcn-poller.ts';

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { CalltouchClient } from '@touchline/calltouch';
+import type { CalltouchStack } from '@touchline/calltouch-delivery';
+import { mcnCallSchema } from '@touchline/mcn';
+import { calltouchMetrics, type Registry } from '@touchline/metrics';
+import {
+  retryingJobOptions,
+  toJobId,
+  type FlowDefinition,
+  type FlowSpec,
+  type ItemOutcome,
+} from '@touchline/queue';
+import { createCallsDelivery } from './delivery.ts';
+import type { ToCalltouchCallOptions } from './mapping/index.ts';
+
+/**
+ * A `calls` job carries the MCN record as read, not the mapped call: workers map it when they
+ * send, so a call parked for a mapping problem is mapped again — with the fixed configuration —
+ * when an operator replays it.
+ */
+export const callJobSchema = z.object({ mcn: mcnCallSchema });
+export type CallJob = z.output<typeof callJobSchema>;
+
+/** The `calls` queue: one job per finished MCN call, job id `call-<callid>`. */
+export const callsFlowSpec: FlowSpec<CallJob> = {
+  name: 'calls',
+  jobName: 'call',
+  description:
+    'MCN calls waiting for the Calltouch import; failed = parked with the reason (replayable)',
+  schema: callJobSchema,
+  // An hour of completed calls (20,000 at most) for Bull Board; 500 calls/s would be 1.8 M.
+  jobOptions: retryingJobOptions({
+    firstDelayMs: 1_000,
+    keepCompleted: { age: 3_600, count: 20_000 },
+  }),
+  jobId: (job) => toJobId('call', job.mcn.callid),
+};
+
+/**
+ * How long a partial batch of calls waits for the next item once the queue is empty. The poller
+ * enqueues each day it reads in one transaction, so an empty queue means the read is all
+ * claimed: a partial batch leaves after this short gap rather than CHUNK_MAX_WAIT_MS. Retries
+ * released together by backoff jitter arrive a few ms apart and still share a request.
+ */
+export const CALLS_IDLE_GAP_MS = 100;
+
+export interface CallsFlowOptions {
+  /** The Calltouch client, limiter and points budget of the worker. */
+  readonly calltouch: Pick<CalltouchStack, 'client' | 'limiter' | 'exhaustion'>;
+  readonly mapping: ToCalltouchCallOptions;
+  /** CHUNK_MAX_WAIT_MS. */
+  readonly maxWaitMs: number;
+  /** Batches in flight per process (WORKER_BATCHES_IN_FLIGHT). */
+  readonly concurrency?: number;
+  readonly registry: Registry;
+  readonly onRateLimited?: (retryAfterMs: number) => void;
+}
+
+/** The calls flow: batches of up to 100 (1 in pbx-single) into Calltouch's call import. */
+export function createCallsFlow(options: CallsFlowOptions): FlowDefinition<CallJob> {
+  const client: CalltouchClient = options.calltouch.client;
+  const items = calltouchMetrics(options.registry).items;
+  return {
+    ...callsFlowSpec,
+    batch: {
+      max: client.maxCallsPerRequest,
+      maxWaitMs: options.maxWaitMs,
+      idleGapMs: CALLS_IDLE_GAP_MS,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    },
+    deliver: createCallsDelivery({
+      calltouch: options.calltouch,
+      mapping: options.mapping,
+      ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+    }),
+    onOutcome(_item, outcome: ItemOutcome) {
+      if (outcome.kind === 'delivered') {
+        items.inc({ endpoint: 'calls_import', outcome: 'delivered' });
+        if (outcome.duplicate) items.inc({ endpoint: 'calls_import', outcome: 'duplicate' });
+      } else if (outcome.kind === 'rejected') {
+        items.inc({ endpoint: 'calls_import', outcome: 'rejected' });
+      }
+    },
+  };
+}

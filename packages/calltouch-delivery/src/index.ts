@@ -1,0 +1,4 @@
+export * from './points.ts';
+export * from './gate.ts';
+export * from './send-batch.ts';
+export * from './stack.ts';

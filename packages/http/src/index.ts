@@ -1,0 +1,2 @@
+export * from './retry-after.ts';
+export * from './failure.ts';
