@@ -1,6 +1,15 @@
 /** What went wrong with an MCN API call, coarse enough for the poller to decide what to do. */
 export type McnErrorCode =
-  'UNAUTHORIZED' | 'CLIENT_ERROR' | 'SERVER_ERROR' | 'TIMEOUT' | 'NETWORK' | 'BAD_RESPONSE';
+  | 'UNAUTHORIZED'
+  | 'CLIENT_ERROR'
+  | 'SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'NETWORK'
+  | 'BAD_RESPONSE'
+  /** Recordings: 404, which MCN also answers while a fresh recording is still being written. */
+  | 'NOT_FOUND'
+  /** Recordings: 425 Too Early, the explicit "not written yet". */
+  | 'NOT_READY';
 
 export interface McnErrorOptions {
   code: McnErrorCode;

@@ -15,3 +15,14 @@ export {
 } from './client.ts';
 export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
 export { parseRetryAfter } from './retry-after.ts';
+export {
+  createRecordingSource,
+  recordingErrorFromStatus,
+  type OpenRecordingOptions,
+  type RecordingAnswer,
+  type RecordingAudio,
+  type RecordingRangeNotSatisfiable,
+  type RecordingSettings,
+  type RecordingSource,
+  type RecordingTimeouts,
+} from './recording.ts';
