@@ -297,7 +297,7 @@ export const VARIABLES = {
   }),
   RECORDINGS_URL_TTL: v(duration('s'), {
     group: 'Recordings',
-    doc: 'Lifetime of a recording URL from when the call is sent (seconds, or 30m, 720h). Unset: URLs never expire (Calltouch users press play months later); rotate the key to revoke.',
+    doc: 'Lifetime of a recording URL from when the call is sent (seconds, or 30m, 720h). Unset: URLs never expire (Calltouch users press play months later, and Calltouch never takes a new URL for a call it has); rotate the key to revoke.',
   }),
   RECORDINGS_MAX_STREAMS: v(int({ min: 1, max: 4096 }), {
     group: 'Recordings',
