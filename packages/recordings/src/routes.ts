@@ -87,22 +87,25 @@ export function registerRecordingRoutes(
       return reply.code(503).header('retry-after', busyRetryAfter).send({ error: 'busy' });
     }
     metrics.active.inc();
-    const aborter = new AbortController();
+    // Aborts MCN attempts and retry pauses when the listener leaves while we are still asking
+    // MCN. Once the audio flows, the pump owns the end of the stream (and names its cause).
+    const opening = { controller: new AbortController(), done: false };
     // 'close' comes once per response: after the last byte, or when the listener is gone.
     reply.raw.once('close', () => {
       release();
       metrics.active.dec();
-      if (!reply.raw.writableFinished) aborter.abort();
+      if (!reply.raw.writableFinished && !opening.done) opening.controller.abort();
     });
-    return answer(request, reply, callid, aborter.signal);
+    return answer(request, reply, callid, opening);
   }
 
   async function answer(
     request: RecordingRequest,
     reply: FastifyReply,
     callid: string,
-    signal: AbortSignal,
+    opening: { controller: AbortController; done: boolean },
   ): Promise<FastifyReply> {
+    const { signal } = opening.controller;
     const head = request.method === 'HEAD';
     const spec = parseRangeHeader(request.headers.range);
     const probe = head && spec === undefined;
@@ -114,6 +117,7 @@ export function registerRecordingRoutes(
         delaysMs,
         onAttempt: (outcome) => mcnRequests.inc({ kind: 'record', outcome }),
       });
+      opening.done = true;
     } catch (err) {
       if (signal.aborted) {
         metrics.interrupted.inc({ cause: 'client_closed' });
@@ -121,18 +125,26 @@ export function registerRecordingRoutes(
       }
       return failed(reply, callid, err as McnError);
     }
-    reply
+    if (upstream.kind === 'range_not_satisfiable') {
+      const size = parseUnsatisfiedRange(upstream.contentRange);
+      // The probe's `bytes=0-0` is unsatisfiable only for an empty file.
+      if (probe)
+        return served(
+          audio(reply)
+            .code(200)
+            .header('content-length', String(size ?? 0)),
+        );
+      return unsatisfiable(reply, size);
+    }
+    return stream(reply, upstream, spec, probe, head);
+  }
+
+  function audio(reply: FastifyReply): FastifyReply {
+    return reply
       .header('content-type', 'audio/mpeg')
       .header('accept-ranges', 'bytes')
       .header('cache-control', 'private, max-age=3600')
       .header('x-content-type-options', 'nosniff');
-    if (upstream.kind === 'range_not_satisfiable') {
-      const size = parseUnsatisfiedRange(upstream.contentRange);
-      // The probe's `bytes=0-0` is unsatisfiable only for an empty file.
-      if (probe) return served(reply.code(200).header('content-length', String(size ?? 0)));
-      return unsatisfiable(reply, size);
-    }
-    return stream(reply, upstream, spec, probe, head);
   }
 
   function stream(
@@ -151,10 +163,9 @@ export function registerRecordingRoutes(
       return reply
         .code(502)
         .header('retry-after', String(upstreamRetryAfter))
-        .header('content-type', 'application/json; charset=utf-8')
         .send({ error: 'upstream' });
     }
-    reply.code(plan.status);
+    audio(reply).code(plan.status);
     if (plan.contentLength !== undefined)
       reply.header('content-length', String(plan.contentLength));
     if (plan.contentRange) reply.header('content-range', plan.contentRange);
@@ -181,7 +192,7 @@ export function registerRecordingRoutes(
 
   function unsatisfiable(reply: FastifyReply, size: number | undefined): FastifyReply {
     count('range_not_satisfiable');
-    reply.removeHeader('content-type');
+    reply.header('accept-ranges', 'bytes');
     if (size !== undefined) reply.header('content-range', `bytes */${size}`);
     return reply.code(416).send();
   }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@touchline/testing';
 import { recordingUrl } from '../src/index.ts';
@@ -216,6 +217,25 @@ describe('GET /v1/recordings/<callid>.mp3', () => {
       }),
     ).toBe(1);
     expect(await metricValue(p.registry, 'touchline_recordings_streams_active')).toBe(0);
+  });
+
+  it('stops asking MCN when the listener leaves during the retries', async () => {
+    const p = await proxy({
+      mcn: { recordingNotReadyShare: 1, recordingNotReadyMs: 60_000 },
+      routes: { retryDelaysMs: [1_000, 1_000, 1_000] },
+    });
+    const [callid] = p.recordedCalls();
+    const req = request(p.linker.urlFor(callid!)!);
+    req.on('error', () => undefined).end();
+    await waitFor(() => mcnAsked(p) === 1, { message: 'the first attempt' });
+    req.destroy();
+    await waitFor(() => p.routes.streamsInUse() === 0, { message: 'slot released' });
+    expect(
+      await metricValue(p.registry, 'touchline_recordings_streams_interrupted_total', {
+        cause: 'client_closed',
+      }),
+    ).toBe(1);
+    expect(mcnAsked(p)).toBe(1);
   });
 
   it('cuts off a listener that stops reading, so MCN is not held open', async () => {
