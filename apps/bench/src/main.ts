@@ -1,12 +1,15 @@
-/** `npm run bench -- <calls|listener> [options]` */
+/** `npm run bench -- <calls|listener|recordings> [options]` */
 const [name = 'calls', ...args] = process.argv.slice(2);
 if (name === 'calls') {
   const { benchCalls } = await import('./calls.ts');
   await benchCalls(args);
+} else if (name === 'recordings') {
+  const { benchRecordings } = await import('./recordings.ts');
+  await benchRecordings(args);
 } else if (name === 'listener') {
   // The listener benchmark lives beside this folder's sources.
   await import(new URL('../listener.ts', import.meta.url).href);
 } else {
-  console.error(`unknown benchmark "${name}": use calls or listener`);
+  console.error(`unknown benchmark "${name}": use calls, listener or recordings`);
   process.exitCode = 64;
 }

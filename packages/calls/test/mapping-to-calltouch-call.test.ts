@@ -1,4 +1,10 @@
 import { mcnCallSchema, type McnCall } from '@touchline/mcn';
+import {
+  createRecordingLinker,
+  parseRecordingName,
+  verifyRecordingSignature,
+} from '@touchline/recordings';
+import { calltouchCallSchema } from '@touchline/calltouch';
 import { mcnCallLogSample } from '@touchline/testing';
 import { describe, expect, it } from 'vitest';
 import { toCalltouchCall, type ToCalltouchCallOptions } from '../src/mapping/index.ts';
@@ -243,5 +249,61 @@ describe('toCalltouchCall: time zones', () => {
     expect(() =>
       toCalltouchCall(call(), { mcnTimeZone: 'Mars/Olympus', calltouchTimeZone: 'UTC' }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('toCalltouchCall: recordings', () => {
+  const keys = {
+    currentVersion: 'v1',
+    keys: new Map([['v1', 'mapping-test-key-0123456789abcdef']]),
+  };
+  const recordings = createRecordingLinker('https://touchline.example/', keys);
+  const WITH = { ...MSK, recordings };
+  const recordUrl = (patch: Record<string, unknown>, options: ToCalltouchCallOptions = WITH) => {
+    const mapped = toCalltouchCall(call(patch), options);
+    return mapped.kind === 'call' ? mapped.call.recordUrl : `not a call: ${mapped.kind}`;
+  };
+
+  it.each([1, '1', true, 'true'])('links an answered call with has_record %j', (has_record) => {
+    const url = recordUrl({ has_record });
+    expect(url).toMatch(
+      /^https:\/\/touchline\.example\/v1\/recordings\/116-1763888690\.6016868\.mp3\?sig=v1\./,
+    );
+    const parsed = new URL(url!);
+    const callid = parseRecordingName(parsed.pathname.split('/').pop()!);
+    expect(callid).toBe('116-1763888690.6016868');
+    expect(
+      verifyRecordingSignature(callid!, Object.fromEntries(parsed.searchParams), keys),
+    ).toEqual({ ok: true });
+  });
+
+  it.each([0, '0', false, '', null, undefined])('no recordUrl with has_record %j', (has_record) => {
+    expect(recordUrl({ has_record })).toBeUndefined();
+  });
+
+  it.each(['NOANSWER', 'NO ANSWER', 'BUSY', 'LOST', 'FAILED'])(
+    'no recordUrl for a %s call, even with has_record',
+    (status) => {
+      expect(recordUrl({ status, answer_date: '', talktime: 0, has_record: 1 })).toBeUndefined();
+    },
+  );
+
+  it('no recordUrl when recordings are off', () => {
+    expect(recordUrl({ has_record: 1 }, MSK)).toBeUndefined();
+  });
+
+  it('the reference sample: only its recorded answered inbound call is linked', () => {
+    const linked = sample.map((c) => {
+      const mapped = toCalltouchCall(c, { ...WITH, importTypes: ['inb', 'out', 'int'] });
+      return mapped.kind === 'call' ? mapped.call.recordUrl !== undefined : mapped.kind;
+    });
+    expect(linked[0]).toBe(true);
+    expect(linked[1]).toBe(false);
+  });
+
+  it('keeps the mapped call valid for Calltouch', () => {
+    const mapped = toCalltouchCall(call({ callid: 'a/b?c%d', has_record: 1 }), WITH);
+    expect(mapped.kind).toBe('call');
+    if (mapped.kind === 'call') expect(calltouchCallSchema.parse(mapped.call)).toEqual(mapped.call);
   });
 });

@@ -21,6 +21,11 @@ export interface CalltouchCall {
   status: 'successful' | 'missed';
   /** Who answered; at most 50 characters. */
   manager?: string;
+  /**
+   * "URL link to the call recording in mp3 format" (PBX import document): Touchline's signed
+   * `/v1/recordings/…` URL, http or https. Sent as `callrecordurl` in pbx-single.
+   */
+  recordUrl?: string;
   /** lead-import only: the source to attribute the call to. */
   customSources?: CalltouchCustomSources;
 }
@@ -55,5 +60,8 @@ export const calltouchCallSchema = z.strictObject({
   duration: z.int().min(0),
   status: z.enum(['successful', 'missed']),
   manager: z.string().min(1).max(50).exactOptional(),
+  recordUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http or https URL' })
+    .exactOptional(),
   customSources: customSourcesSchema.exactOptional(),
 }) satisfies z.ZodType<CalltouchCall>;

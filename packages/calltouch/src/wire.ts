@@ -71,7 +71,8 @@ export function toCallsRequest(
     throw new Error('pbx-single sends exactly one call per request');
   const url = atsUrl(s);
   // The documented telemirfact GET; parameter names from the PBX import document, which has
-  // no manager parameter, so `manager` is not sent in this mode.
+  // no manager parameter, so `manager` is not sent in this mode. The recording URL goes as
+  // `callrecordurl`, percent-encoded like every value (its own `?sig=` must not split).
   const params: Record<string, string> = {
     model: 'telemirfact',
     callid: call.referenceId,
@@ -82,6 +83,7 @@ export function toCallsRequest(
     duration: String(call.duration),
     waitingtime: String(call.waitingTime),
     status: call.status,
+    ...(call.recordUrl ? { callrecordurl: call.recordUrl } : {}),
   };
   // Encoded as in the document's example (`date=2019-02-27%2012:03:00`), not with `+` for spaces.
   url.search = `${url.search}&${Object.entries(params)

@@ -31,12 +31,25 @@ describe('payload schemas', () => {
       { duration: 1.5 },
       { status: 'ANSWERED' },
       { manager: 'x'.repeat(51) },
+      { recordUrl: '' },
+      { recordUrl: 'not a url' },
+      { recordUrl: 'ftp://touchline.example/v1/recordings/r.mp3' },
+      { recordUrl: 'javascript:alert(1)' },
       { extra: 1 },
     ]) {
       expect(
         calltouchCallSchema.safeParse({ ...call, ...broken }).success,
         JSON.stringify(broken),
       ).toBe(false);
+    }
+  });
+
+  it('takes a recording URL, http or https, signature and all', () => {
+    for (const recordUrl of [
+      'https://touchline.example.com/v1/recordings/116-1763888690.6016868.mp3?sig=v1.abc-_',
+      'http://127.0.0.1:8080/v1/recordings/a~2Fb.mp3?sig=v2.x&exp=1790000000',
+    ]) {
+      expect(calltouchCallSchema.parse({ ...call, recordUrl })).toMatchObject({ recordUrl });
     }
   });
 

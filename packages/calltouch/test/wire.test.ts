@@ -53,6 +53,24 @@ describe('wire formats', () => {
     expect(() => toCallsRequest('pbx-single', [call, call], settings)).toThrow(/exactly one/);
   });
 
+  it('sends the recording URL as recordUrl in the JSON modes and callrecordurl in pbx-single', () => {
+    const recordUrl =
+      'https://touchline.example/v1/recordings/116-1.2~2F3.mp3?sig=v1.AbC-_x&exp=1790000000';
+    const recorded = { ...call, recordUrl };
+    const single = toCallsRequest('pbx-single', [recorded], settings);
+    expect(single.url.searchParams.get('callrecordurl')).toBe(recordUrl);
+    // Its own query is encoded inside ours: no stray sig= or exp= parameter of the import.
+    expect(single.url.searchParams.get('sig')).toBeNull();
+    expect(single.url.searchParams.get('exp')).toBeNull();
+    expect(toCallsRequest('pbx-single', [call], settings).url.search).not.toContain(
+      'callrecordurl',
+    );
+    const batch = toCallsRequest('pbx-batch', [recorded], settings);
+    expect(batch.json).toEqual({ calls: [expect.objectContaining({ recordUrl })] });
+    const lead = toCallsRequest('lead-import', [recorded], settings);
+    expect(lead.json).toEqual({ calls: [recorded] });
+  });
+
   it('lead-import posts to the API host with Access-Token and SiteId', () => {
     const wire = toCallsRequest('lead-import', [call], settings);
     expect(wire.url.href).toBe('https://api.example/lead-service/v1/api/call/import');

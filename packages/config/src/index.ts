@@ -4,3 +4,4 @@ export * from './variables.ts';
 export * from './schemas.ts';
 export { loadEnv } from './load-env.ts';
 export * from './redis-url.ts';
+export { parseSigningKeys, signingKeys, type ParsedSigningKeys } from './signing-keys.ts';

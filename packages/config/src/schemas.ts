@@ -83,6 +83,61 @@ const requireAtsCredentials = (
   }
 };
 
+/** Recording links, made where calls are mapped (the worker). */
+const recordingLinks = {
+  RECORDINGS_PUBLIC_URL: vars.RECORDINGS_PUBLIC_URL.optional(),
+  RECORDINGS_SIGNING_KEY: vars.RECORDINGS_SIGNING_KEY.optional(),
+  RECORDINGS_URL_TTL: vars.RECORDINGS_URL_TTL.optional(),
+};
+
+/** Recordings served by the public HTTP role, which then needs MCN's credentials. */
+const recordingsServed = {
+  ...recordingLinks,
+  RECORDINGS_MAX_STREAMS: vars.RECORDINGS_MAX_STREAMS,
+};
+
+/** MCN for the recordings proxy: needed only when recordings are on. */
+const mcnForRecordings = {
+  MCN_API_URL: vars.MCN_API_URL,
+  MCN_API_TOKEN: vars.MCN_API_TOKEN.optional(),
+  MCN_ACCOUNT_ID: vars.MCN_ACCOUNT_ID.optional(),
+  MCN_VPBX_ID: vars.MCN_VPBX_ID.optional(),
+};
+
+const requireSigningKey = (
+  cfg: { RECORDINGS_PUBLIC_URL?: string | undefined; RECORDINGS_SIGNING_KEY?: unknown },
+  ctx: z.RefinementCtx,
+): void => {
+  if (cfg.RECORDINGS_PUBLIC_URL && cfg.RECORDINGS_SIGNING_KEY === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RECORDINGS_SIGNING_KEY'],
+      message: 'required when RECORDINGS_PUBLIC_URL is set (recording URLs are signed with it)',
+    });
+  }
+};
+
+const requireMcnForRecordings = (
+  cfg: {
+    RECORDINGS_PUBLIC_URL?: string | undefined;
+    MCN_API_TOKEN?: string | undefined;
+    MCN_ACCOUNT_ID?: string | undefined;
+    MCN_VPBX_ID?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void => {
+  if (!cfg.RECORDINGS_PUBLIC_URL) return;
+  for (const key of ['MCN_API_TOKEN', 'MCN_ACCOUNT_ID', 'MCN_VPBX_ID'] as const) {
+    if (!cfg[key]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'required when RECORDINGS_PUBLIC_URL is set (recordings are fetched from MCN)',
+      });
+    }
+  }
+};
+
 const leads = {
   ...base,
   ...calltouchShared,
@@ -154,10 +209,18 @@ export const schemas = {
     CALLTOUCH_POINTS_PAUSE_AT: vars.CALLTOUCH_POINTS_PAUSE_AT,
     CALLTOUCH_EGRESS_ID: vars.CALLTOUCH_EGRESS_ID,
   }),
-  worker: z.object(worker).superRefine(requireAtsCredentials, always),
+  worker: z.object({ ...worker, ...recordingLinks }).superRefine((cfg, ctx) => {
+    requireAtsCredentials(cfg, ctx);
+    requireSigningKey(cfg, ctx);
+  }, always),
   mcnPoller: z.object({ ...base, ...mcn }),
   backfill: z.object({ ...base, ...mcn }),
-  crmListener: z.object(crmListener),
+  crmListener: z
+    .object({ ...crmListener, ...recordingsServed, ...mcnForRecordings })
+    .superRefine((cfg, ctx) => {
+      requireSigningKey(cfg, ctx);
+      requireMcnForRecordings(cfg, ctx);
+    }, always),
   leads: z.object(leads).superRefine(requireLeadsSecret, always),
   board: z.object(board).superRefine(requireBoardAuth, always),
   sandbox: z.object({
@@ -175,11 +238,12 @@ export const schemas = {
   }),
   /** Every role in one process (`touchline all`). */
   all: z
-    .object({ ...worker, ...leads, ...mcn, ...crmListener, ...board })
+    .object({ ...worker, ...leads, ...mcn, ...crmListener, ...board, ...recordingsServed })
     .superRefine((cfg, ctx) => {
       requireAtsCredentials(cfg, ctx);
       requireLeadsSecret(cfg, ctx);
       requireBoardAuth(cfg, ctx);
+      requireSigningKey(cfg, ctx);
     }, always),
 };
 

@@ -13,6 +13,7 @@ import {
   timeZone,
   url,
 } from './helpers.ts';
+import { signingKeys } from './signing-keys.ts';
 
 interface Variable {
   readonly schema: z.ZodType;
@@ -272,6 +273,25 @@ export const VARIABLES = {
     group: 'Leads',
     default: '300',
     doc: 'Seconds between two reads of the Calltouch requests journal.',
+  }),
+  RECORDINGS_PUBLIC_URL: v(url(), {
+    group: 'Recordings',
+    doc: "Public base URL of Touchline's HTTP role as Calltouch's users reach it (the same ingress as the CRM webhook), e.g. https://touchline.example.com. Answered calls with a recording then carry recordUrl = this URL + /v1/recordings/CALLID.mp3?sig=…, served by crm-listener (and all) from MCN. Unset: recordings are off.",
+  }),
+  RECORDINGS_SIGNING_KEY: v(signingKeys(), {
+    group: 'Recordings',
+    required: true,
+    secret: true,
+    doc: 'HMAC keys of recording URLs, newest first: v2:NEW_SECRET,v1:OLD_SECRET (each at least 32 characters, e.g. openssl rand -base64 32); the first signs, all verify, a version removed revokes its URLs. One plain secret is version v1. Required with RECORDINGS_PUBLIC_URL, the same value for worker and crm-listener.',
+  }),
+  RECORDINGS_URL_TTL: v(duration('s'), {
+    group: 'Recordings',
+    doc: 'Lifetime of a recording URL from when the call is sent (seconds, or 30m, 720h). Unset: URLs never expire (Calltouch users press play months later, and Calltouch never takes a new URL for a call it has); rotate the key to revoke.',
+  }),
+  RECORDINGS_MAX_STREAMS: v(int({ min: 1, max: 4096 }), {
+    group: 'Recordings',
+    default: '32',
+    doc: 'Recordings streamed at once by one process (each holds one MCN connection); more are answered 503 with Retry-After.',
   }),
   METRICS_PORT: v(port(), {
     group: 'Operations',

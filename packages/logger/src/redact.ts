@@ -14,6 +14,8 @@ const SECRET_PARAMS = [
   'password',
   'sentinelPassword',
   'secret',
+  // A recording URL's signature is a capability: whoever has it can listen to the call.
+  'sig',
 ];
 const PARAM_RE = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"']*`, 'gi');
 const BEARER_RE = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;

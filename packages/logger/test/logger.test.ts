@@ -56,6 +56,9 @@ describe('redactText', () => {
       'Authorization: Bearer [REDACTED]',
     );
     expect(redactText('redis://user:pa55@host:6379')).toBe('redis://user:[REDACTED]@host:6379');
+    expect(redactText('GET /v1/recordings/116-1.2.mp3?sig=v1.abc_-&exp=1')).toBe(
+      'GET /v1/recordings/116-1.2.mp3?sig=[REDACTED]&exp=1',
+    );
     expect(redactText('redis+sentinel://:pa55@s1,s2/m?sentinelPassword=sp55')).toBe(
       'redis+sentinel://:[REDACTED]@s1,s2/m?sentinelPassword=[REDACTED]',
     );

@@ -39,6 +39,25 @@ const count = z.union(
   { error: 'must be a number or a numeric string' },
 );
 
+/**
+ * A yes/no flag such as `has_record`: documented as 0/1, seen as "0"/"1", and booleans are
+ * accepted too. The output stays a number (1 or 0) because call jobs keep the parsed record:
+ * a worker of the previous release must still read what this one enqueues.
+ */
+const flag = z.union(
+  [
+    z.boolean().transform((b) => (b ? 1 : 0)),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(true|false)$/, 'must be 0, 1, true or false')
+      .transform((s) => (s === 'true' ? 1 : 0)),
+    count,
+  ],
+  { error: 'must be 0, 1, true or false' },
+);
+
 const callid = z.union(
   [
     z.string().refine((s) => s.trim() !== '', 'must not be empty'),
@@ -78,7 +97,8 @@ export const mcnCallSchema = z.looseObject({
   /** The external number the call came through: a number, a string, or "". */
   did: text.optional(),
   did_num: text.optional(),
-  has_record: count.optional(),
+  /** 1 when MCN holds a recording of the call (0/1, "0"/"1" or a boolean in the wild). */
+  has_record: flag.optional(),
   events_count: count.optional(),
   // `events` (a list of legs) passes through untyped: nothing downstream reads it yet, and a
   // malformed list must not cost us the call.

@@ -7,6 +7,11 @@ import {
   type InvalidMcnRecord,
   type McnCall,
 } from './call-schema.ts';
+import {
+  createRecordingSource,
+  type RecordingSource,
+  type RecordingTimeouts,
+} from './recording.ts';
 import { errorFromStatus, errorFromTransport, type FailedRequest } from './to-mcn-error.ts';
 
 /** The MCN API's largest page (`limit`). */
@@ -25,6 +30,8 @@ export interface McnClientOptions {
   timeoutMs?: number;
   /** Calls asked per page, at most 1000 (default 1000). */
   pageSize?: number;
+  /** Timeouts of `openRecording` (see `src/recording.ts`). */
+  recordingTimeouts?: RecordingTimeouts;
 }
 
 export interface CallLogResult {
@@ -36,7 +43,7 @@ export interface CallLogResult {
   pages: number;
 }
 
-export interface McnClient {
+export interface McnClient extends RecordingSource {
   /**
    * All calls with `date` in dateFrom..dateTo (YYYY-MM-DD, inclusive, MCN's zone), paging with
    * limit/offset until a page is shorter than asked. Throws {@link McnError} when a page fails:
@@ -98,7 +105,15 @@ export function createMcnClient(options: McnClientOptions): McnClient {
     return page.data.items;
   }
 
+  const recordings = createRecordingSource({
+    callLogUrl: url,
+    token,
+    redact,
+    timeouts: options.recordingTimeouts,
+  });
+
   return {
+    openRecording: (callid, opts) => recordings.openRecording(callid, opts),
     async fetchCallLog(dateFrom, dateTo) {
       if (!DAY_RE.test(dateFrom) || !DAY_RE.test(dateTo)) {
         throw new RangeError(`dates must be YYYY-MM-DD, got ${dateFrom}..${dateTo}`);

@@ -2,13 +2,25 @@ import type { Failure } from '@touchline/http';
 
 /** What went wrong with an MCN API call, in words an operator reads. */
 export type McnErrorCode =
-  'UNAUTHORIZED' | 'CLIENT_ERROR' | 'SERVER_ERROR' | 'TIMEOUT' | 'NETWORK' | 'BAD_RESPONSE';
+  | 'UNAUTHORIZED'
+  | 'CLIENT_ERROR'
+  | 'SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'NETWORK'
+  | 'BAD_RESPONSE'
+  /** Recordings: 404, which MCN also answers while a fresh recording is still being written. */
+  | 'NOT_FOUND'
+  /** Recordings: 425 Too Early, the explicit "not written yet". */
+  | 'NOT_READY';
 
 export interface McnErrorOptions {
   /** The wire classification (`@touchline/http`): what every retry decision reads. */
   failure: Failure;
-  /** Only for an answer whose body is not what the API answers (the wire said 2xx). */
-  code?: 'BAD_RESPONSE';
+  /**
+   * What the wire cannot name: a body that is not what the API answers (BAD_RESPONSE), or a
+   * recording MCN does not have, or not yet (NOT_FOUND, NOT_READY).
+   */
+  code?: 'BAD_RESPONSE' | 'NOT_FOUND' | 'NOT_READY';
   cause?: unknown;
 }
 

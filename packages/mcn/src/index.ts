@@ -14,3 +14,14 @@ export {
   type CallLogResult,
 } from './client.ts';
 export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
+export {
+  createRecordingSource,
+  recordingErrorFromStatus,
+  type OpenRecordingOptions,
+  type RecordingAnswer,
+  type RecordingAudio,
+  type RecordingRangeNotSatisfiable,
+  type RecordingSettings,
+  type RecordingSource,
+  type RecordingTimeouts,
+} from './recording.ts';

@@ -57,6 +57,25 @@ describe('mcnCallSchema', () => {
     }
   });
 
+  it.each([
+    [1, 1],
+    [0, 0],
+    ['1', 1],
+    [' 0 ', 0],
+    [true, 1],
+    [false, 0],
+    ['true', 1],
+    ['FALSE', 0],
+    ['', undefined],
+    [null, undefined],
+  ])('reads has_record %j as %j', (raw, expected) => {
+    expect(mcnCallSchema.parse({ callid: 'r', has_record: raw }).has_record).toBe(expected);
+  });
+
+  it('refuses a has_record that is no flag', () => {
+    expect(mcnCallSchema.safeParse({ callid: 'r', has_record: 'maybe' }).success).toBe(false);
+  });
+
   it('needs only callid', () => {
     expect(mcnCallSchema.parse({ callid: 'only' })).toEqual({ callid: 'only' });
   });

@@ -127,6 +127,64 @@ export const mcnMetrics = memo((registry: Registry) => ({
   }),
 }));
 
+/**
+ * Requests to the MCN API by kind (`record`: a recording fetched for the recordings proxy) and
+ * outcome. Its own group, apart from `mcnMetrics`, so the public HTTP role that proxies
+ * recordings does not export the poller's gauges; every MCN request kind counts here.
+ */
+export const mcnRequestMetrics = memo((registry: Registry) => ({
+  requests: new Counter({
+    name: 'touchline_mcn_requests_total',
+    help: 'Requests sent to the MCN API, by kind (tail, full, record) and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  }),
+}));
+
+/** Outcomes of `GET|HEAD /v1/recordings/…`, one per request. */
+export const RECORDING_OUTCOMES = [
+  'served',
+  'forbidden',
+  'not_found',
+  'upstream_error',
+  'busy',
+  'range_not_satisfiable',
+] as const;
+export type RecordingOutcome = (typeof RECORDING_OUTCOMES)[number];
+/** Why a stream that had started ended before its last byte. */
+export type RecordingInterruption =
+  'client_closed' | 'client_idle' | 'upstream_failed' | 'too_long';
+
+export const recordingsMetrics = memo((registry: Registry) => {
+  const requests = new Counter({
+    name: 'touchline_recordings_requests_total',
+    help: 'Requests for call recordings (/v1/recordings/), by outcome: served, forbidden (bad or missing signature), not_found, upstream_error (MCN failed), busy (stream bound reached), range_not_satisfiable.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  // Every outcome exported from the start, so rates and alerts see 0 rather than nothing.
+  for (const outcome of RECORDING_OUTCOMES) requests.inc({ outcome }, 0);
+  return {
+    requests,
+    bytes: new Counter({
+      name: 'touchline_recordings_bytes_total',
+      help: 'Audio bytes sent to recording listeners.',
+      registers: [registry],
+    }),
+    active: new Gauge({
+      name: 'touchline_recordings_streams_active',
+      help: 'Recording requests in progress (each holds at most one MCN connection).',
+      registers: [registry],
+    }),
+    interrupted: new Counter({
+      name: 'touchline_recordings_streams_interrupted_total',
+      help: 'Recording streams that ended before their last byte, by cause (client_closed, client_idle, upstream_failed, too_long).',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
+  };
+});
+
 export const crmMetrics = memo((registry: Registry) => ({
   orders: new Counter({
     name: 'touchline_crm_orders_total',

@@ -13,6 +13,12 @@ export interface ToCalltouchCallOptions {
   importTypes?: readonly string[];
   /** Country for numbers without a country code (default `RU`). */
   defaultCountry?: string;
+  /**
+   * Links recordings (`createRecordingLinker` of packages/recordings): an answered call with
+   * `has_record` gets `recordUrl = urlFor(callid)`. Absent (RECORDINGS_PUBLIC_URL unset): no
+   * call carries a recordUrl.
+   */
+  recordings?: { urlFor(callid: string): string | undefined };
 }
 
 /**
@@ -83,6 +89,10 @@ export function toCalltouchCall(call: McnCall, options: ToCalltouchCallOptions):
     status: answered ? 'successful' : 'missed',
   };
   if (manager) draft.manager = manager;
+  // Only an answered call has something to listen to; MCN's flag says whether it was kept.
+  const recordUrl =
+    answered && (call.has_record ?? 0) > 0 ? options.recordings?.urlFor(call.callid) : undefined;
+  if (recordUrl) draft.recordUrl = recordUrl;
   return { kind: 'call', call: draft };
 }
 

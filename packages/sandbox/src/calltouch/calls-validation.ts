@@ -33,7 +33,8 @@ export const sandboxCallSchema = z.looseObject({
   duration: seconds,
   waitingTime: seconds,
   status: z.string().min(1),
-  recordUrl: z.string().optional(),
+  /** "URL link to the call recording in mp3 format". */
+  recordUrl: z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }).optional(),
   comment: z.strictObject({ text: z.string().max(1000) }).optional(),
   addTags: z
     .array(z.strictObject({ tag: z.string().min(1).max(100) }))
@@ -100,6 +101,7 @@ export function checkTelemirfact(query: Record<string, string | undefined>): Che
     duration: int(query['duration']),
     waitingTime: int(query['waitingtime']),
     status: query['status'],
+    ...(query['callrecordurl'] === undefined ? {} : { recordUrl: query['callrecordurl'] }),
   };
   const result = sandboxCallSchema.safeParse(candidate);
   if (!result.success) {

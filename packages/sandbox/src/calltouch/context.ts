@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { SandboxCall } from './calls-validation.ts';
 import type { Journal } from './journal.ts';
 import type { StandInEndpoint, StandInState } from './state.ts';
 import type { ItemIssue } from './validation.ts';
@@ -27,6 +28,8 @@ export interface StandInContext {
   timeZone: string;
   /** Ids the import answers with, as the real service returns a queue log id. */
   nextLogId(): number;
+  /** Accepted calls, for the recordings player (after they are stored). */
+  accepted(calls: readonly SandboxCall[]): void;
 }
 
 export function unauthorized(reply: FastifyReply, what: string): FastifyReply {

@@ -6,6 +6,7 @@ export { faultUpdateSchema, NO_FAULTS } from './faults.ts';
 export type { FaultSettings, FaultState, FaultUpdate } from './faults.ts';
 export type { StandInCredentials } from './context.ts';
 export type { JournalRecord } from './journal.ts';
+export type { PlayerStats, RecordingFetch } from './player.ts';
 export type { ItemIssue } from './validation.ts';
 export type {
   CallsVia,

@@ -34,6 +34,14 @@ export const calltouchStandInOptionsSchema = z.strictObject({
   /** The seeded journal: `perDay` requests over each of the last `historyDays` days. */
   historyDays: z.int().min(0).max(366).default(7),
   requestsPerDay: z.int().min(0).max(10_000).default(40),
+  /**
+   * Play recordings: fetch the recordUrl of each newly imported call, as Calltouch's cabinet
+   * does when someone presses play, and keep the results (`/__sandbox/recordings`).
+   */
+  fetchRecordings: z.boolean().default(false),
+  /** Recordings fetched at once when playing. */
+  recordingFetchConcurrency: z.int().min(1).max(64).default(4),
+  recordingFetchTimeoutMs: z.int().min(100).max(600_000).default(30_000),
   /** New journal requests arriving by themselves; 0 = none. */
   liveRequestsPerMinute: z.number().min(0).max(6000).default(0),
 });

@@ -11,6 +11,7 @@ export interface AdminOperations {
   faults(): unknown;
   setFaults(update: FaultUpdate): unknown;
   addRequests(count: number, atMs?: number): { requestId: number }[];
+  recordings(): unknown;
   reset(): void;
 }
 
@@ -38,6 +39,7 @@ export function registerAdminRoutes(app: FastifyInstance, ops: AdminOperations):
       'GET /__sandbox/stats',
       'GET /__sandbox/calls',
       'GET /__sandbox/orders',
+      'GET /__sandbox/recordings',
       'GET /__sandbox/faults',
       'POST /__sandbox/faults {errorShare, errorStatus, hangShare, slowShare, slowMs, stormMs, stormRetryAfterSeconds, clear}',
       'POST /__sandbox/requests {count, at}',
@@ -48,6 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, ops: AdminOperations):
   app.get('/__sandbox/calls', { config }, async () => ({ calls: ops.calls() }));
   app.get('/__sandbox/orders', { config }, async () => ({ orders: ops.orders() }));
   app.get('/__sandbox/faults', { config }, async () => ops.faults());
+  app.get('/__sandbox/recordings', { config }, async () => ops.recordings());
   app.post('/__sandbox/faults', { config }, async (request, reply) => {
     const parsed = faultUpdateSchema.safeParse(request.body ?? {});
     if (!parsed.success) return invalid(reply, parsed.error);

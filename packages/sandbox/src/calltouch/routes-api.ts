@@ -22,6 +22,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: StandInContext): vo
       const checked = checkCalls(request.body);
       if (!checked.ok) return rejected(reply, checked.message, checked.issues);
       ctx.state.receiveCalls(checked.items, 'lead-import', new Date());
+      ctx.accepted(checked.items);
       ctx.state.spend('calls_import');
       return reply.code(200).send({ success: true, data: { logId: ctx.nextLogId() } });
     },

@@ -26,6 +26,7 @@ export function registerAtsRoutes(app: FastifyInstance, ctx: StandInContext): vo
     const checked = checkCalls(request.body);
     if (!checked.ok) return rejected(reply, checked.message, checked.issues);
     ctx.state.receiveCalls(checked.items, 'pbx-batch', new Date());
+    ctx.accepted(checked.items);
     ctx.state.spend('calls_import');
     return reply.code(200).send({ logId: ctx.nextLogId() });
   });
@@ -35,6 +36,7 @@ export function registerAtsRoutes(app: FastifyInstance, ctx: StandInContext): vo
     const checked = checkTelemirfact(request.query);
     if (!checked.ok) return rejected(reply, checked.message, checked.issues);
     ctx.state.receiveCalls(checked.items, 'pbx-single', new Date());
+    ctx.accepted(checked.items);
     ctx.state.spend('calls_import');
     return reply.code(200).type('application/json').send(String(ctx.nextLogId()));
   });

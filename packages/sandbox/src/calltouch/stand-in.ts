@@ -10,6 +10,7 @@ import {
   initialFaults,
   type CalltouchStandInOptions,
 } from './options.ts';
+import { createPlayer, type RecordingFetch } from './player.ts';
 import { between, createPrng } from './prng.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerApiRoutes } from './routes-api.ts';
@@ -35,6 +36,8 @@ export interface CalltouchStandIn {
   /** Adds `count` journal requests created at `atMs` (default now). */
   addRequests(count: number, atMs?: number): JournalRecord[];
   journal(): readonly JournalRecord[];
+  /** What playing each call's recordUrl gave, by referenceId (with `fetchRecordings`). */
+  recordings(): Record<string, RecordingFetch>;
   /** Forgets calls, orders, counters, faults and the rate window; re-seeds the journal. */
   reset(): void;
   /** Idempotent; hung requests are cut. */
@@ -83,6 +86,10 @@ export async function createCalltouchStandIn(
   });
   let faults = freshFaults();
   let logId = 61_924_734;
+  const player = createPlayer({
+    concurrency: o.recordingFetchConcurrency,
+    timeoutMs: o.recordingFetchTimeoutMs,
+  });
 
   const ctx: StandInContext = {
     credentials,
@@ -90,6 +97,10 @@ export async function createCalltouchStandIn(
     journal,
     timeZone: o.timeZone,
     nextLogId: () => logId++,
+    accepted(calls) {
+      if (!o.fetchRecordings) return;
+      for (const call of calls) if (call.recordUrl) player.play(call.referenceId, call.recordUrl);
+    },
   };
   const latency = () => between(trafficRandom, o.latencyMs.min, o.latencyMs.max);
   const pause = async (ms: number) => {
@@ -160,6 +171,7 @@ export async function createCalltouchStandIn(
     state.reset();
     window.reset();
     faults = freshFaults();
+    player.reset();
     journal.clear();
     seed();
   };
@@ -167,7 +179,7 @@ export async function createCalltouchStandIn(
   registerAtsRoutes(app, ctx);
   registerApiRoutes(app, ctx);
   registerAdminRoutes(app, {
-    stats: () => state.stats(window.maxInAnyWindow(), journal.all().length),
+    stats: () => state.stats(window.maxInAnyWindow(), journal.all().length, player.stats()),
     calls: state.calls,
     orders: state.orders,
     faults: faultView,
@@ -176,6 +188,7 @@ export async function createCalltouchStandIn(
       return faultView();
     },
     addRequests,
+    recordings: () => ({ stats: player.stats(), fetches: player.results() }),
     reset,
   });
 
@@ -198,7 +211,7 @@ export async function createCalltouchStandIn(
     port,
     adminUrl: `${url}/__sandbox`,
     credentials,
-    stats: () => state.stats(window.maxInAnyWindow(), journal.all().length),
+    stats: () => state.stats(window.maxInAnyWindow(), journal.all().length, player.stats()),
     calls: state.calls,
     orders: state.orders,
     faults: faultView,
@@ -208,10 +221,12 @@ export async function createCalltouchStandIn(
     },
     addRequests,
     journal: () => journal.all(),
+    recordings: () => player.results(),
     reset,
     close: () =>
       (closing ??= (async () => {
         if (live) clearInterval(live);
+        player.close();
         await app.close();
       })()),
   };

@@ -1,5 +1,6 @@
 import type { SandboxCall } from './calls-validation.ts';
 import type { SandboxOrder } from './orders-validation.ts';
+import type { PlayerStats } from './player.ts';
 
 /** Endpoints as Touchline names them (`@touchline/config` CALLTOUCH_ENDPOINTS), plus unknown paths. */
 export const STAND_IN_ENDPOINTS = [
@@ -51,6 +52,8 @@ export interface StandInStats {
   orders: { count: number; creates: number; updates: number };
   points: { total: number; byEndpoint: Record<StandInEndpoint, number> };
   journal: { requests: number };
+  /** Calls that arrived with a recordUrl, and what playing them gave (when it is on). */
+  recordings: { linked: number; player: PlayerStats };
 }
 
 const zeroBy = <K extends string>(keys: readonly K[]): Record<K, number> =>
@@ -133,7 +136,7 @@ export function createState(costs: Record<StandInEndpoint, number>) {
     },
     calls: (): Record<string, ReceivedCall> => structuredClone(Object.fromEntries(calls)),
     orders: (): Record<string, StoredOrder> => structuredClone(Object.fromEntries(orders)),
-    stats(maxInAnyWindow: number, journalSize: number): StandInStats {
+    stats(maxInAnyWindow: number, journalSize: number, player: PlayerStats): StandInStats {
       const points = { ...counters.points };
       return {
         requests: {
@@ -152,6 +155,10 @@ export function createState(costs: Record<StandInEndpoint, number>) {
         orders: { count: orders.size, creates: counters.creates, updates: counters.updates },
         points: { total: Object.values(points).reduce((a, b) => a + b, 0), byEndpoint: points },
         journal: { requests: journalSize },
+        recordings: {
+          linked: [...calls.values()].filter((c) => c.call.recordUrl !== undefined).length,
+          player,
+        },
       };
     },
     reset() {

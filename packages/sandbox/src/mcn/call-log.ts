@@ -12,6 +12,8 @@ export interface CallLog {
   /** How many records from..to holds. */
   count(from: string, to: string): number;
   all(): GeneratedCall[];
+  /** The record with this callid, while its day is kept. */
+  get(callid: string): GeneratedCall | undefined;
   size(): number;
   /** Forgets days before `day` (keeps memory flat in a long-running demo). */
   pruneBefore(day: string): number;
@@ -22,6 +24,7 @@ const before = (a: GeneratedCall, b: GeneratedCall) =>
 
 export function createCallLog(): CallLog {
   const days = new Map<string, GeneratedCall[]>();
+  const byId = new Map<string, GeneratedCall>();
   let total = 0;
 
   const daysIn = (from: string, to: string) =>
@@ -48,6 +51,8 @@ export function createCallLog(): CallLog {
       }
       list.splice(lo, 0, call);
       total += 1;
+      const callid = call.record.callid as unknown;
+      if (typeof callid === 'string') byId.set(callid, call);
     },
     page(from, to, limit, offset) {
       const out: GeneratedCall[] = [];
@@ -65,12 +70,14 @@ export function createCallLog(): CallLog {
     },
     count: (from, to) => daysIn(from, to).reduce((sum, list) => sum + list.length, 0),
     all: () => daysIn('', '\uffff').flat(),
+    get: (callid) => byId.get(callid),
     size: () => total,
     pruneBefore(day) {
       let removed = 0;
       for (const [key, list] of days) {
         if (key < day) {
           removed += list.length;
+          for (const call of list) byId.delete(call.record.callid);
           days.delete(key);
         }
       }

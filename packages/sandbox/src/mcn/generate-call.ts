@@ -11,6 +11,8 @@ export interface GeneratedCall {
   record: McnCall;
   /** True start instant (even when `record.date` is garbage): orders and files the record. */
   startMs: number;
+  /** True end instant: a recording becomes available some seconds after it. */
+  endMs: number;
   /** Zone-local day of the start, `yyyy-MM-dd`: what `date_from`/`date_to` filter on. */
   day: string;
   seq: number;
@@ -111,6 +113,7 @@ export function generateCall(o: GenerateOptions): GeneratedCall {
     // broken ones are exactly what the client must report.
     record: record as McnCall,
     startMs,
+    endMs: startMs + (waittime + talktime) * 1000,
     day: start.toFormat('yyyy-MM-dd'),
     seq: o.seq,
     ...(malformed ? { malformed } : {}),

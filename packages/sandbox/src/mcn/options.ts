@@ -23,6 +23,19 @@ export interface McnStandInOptions {
   malformedShare?: number;
   /** Days kept in memory; older ones are dropped (default max(historyDays, 7)). */
   retentionDays?: number;
+  /** Size of each recording, bytes, rounded up to whole MP3 frames of 384 bytes (default 8 KiB). */
+  recordingBytes?: number;
+  /** Honour `Range` on recordings (default true); false answers 200 with the whole file. */
+  recordingRanges?: boolean;
+  /**
+   * Share of recorded calls whose recording is "not ready yet" — 404, as MCN answers for a
+   * file not written — until `recordingNotReadyMs` after the call's end (default 0.1).
+   */
+  recordingNotReadyShare?: number;
+  /** How long a not-ready recording stays missing after the call ends, ms (default 2,000). */
+  recordingNotReadyMs?: number;
+  /** Share of recorded calls whose recording is never found: 404 for good (default 0.02). */
+  recordingMissingShare?: number;
   /** Clock, for tests (default the system clock). */
   now?: () => Date;
 }
@@ -42,4 +55,13 @@ export const mcnStandInOptionsSchema = z.object({
   liveCallsPerMinute: z.number().min(0).max(60_000).default(20),
   malformedShare: z.number().min(0).max(1).default(0.02),
   retentionDays: z.int().min(1).max(3660).optional(),
+  recordingBytes: z
+    .int()
+    .min(1)
+    .max(1024 * 1024 * 1024)
+    .default(8 * 1024),
+  recordingRanges: z.boolean().default(true),
+  recordingNotReadyShare: z.number().min(0).max(1).default(0.1),
+  recordingNotReadyMs: z.int().min(0).max(3_600_000).default(2_000),
+  recordingMissingShare: z.number().min(0).max(1).default(0.02),
 });

@@ -10,6 +10,12 @@ import { randomSubscriber } from './phone-formats.ts';
 import { createRandom } from './random.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerApiRoutes, type CallLogQuery, type RequestOutcome } from './routes-api.ts';
+import { mp3Bytes, mp3Size, seedOf } from './mp3.ts';
+import {
+  registerRecordingRoute,
+  type RecordingOutcome,
+  type RecordingState,
+} from './routes-recording.ts';
 import { historyStarts } from './seed-history.ts';
 
 export interface McnStandInStats {
@@ -31,6 +37,12 @@ export interface McnStandInStats {
     at: string;
   };
   down: boolean | 'timeout';
+  /** `call_log/record` answers by outcome, bodies being sent now, bytes of bodies sent whole. */
+  recordings: {
+    requests: Record<RecordingOutcome, number> & { total: number };
+    streamsOpen: number;
+    bytesServed: number;
+  };
 }
 
 /** A running MCN stand-in: the HTTP API plus the same controls in code. */
@@ -47,6 +59,11 @@ export interface McnStandIn {
   setDown(down: boolean | 'timeout'): void;
   /** Every record in the log, in log order (broken ones included). */
   calls(): McnCall[];
+  /**
+   * The bytes `call_log/record` serves for `callid` once it is ready, or undefined for a call
+   * without a recording (unknown, `has_record` 0, or one of the never-found share).
+   */
+  recordingOf(callid: string): Buffer | undefined;
   stats(): McnStandInStats;
   /** Idempotent; held requests are answered 503 first. */
   close(): Promise<void>;
@@ -74,6 +91,37 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
   let lastRequest: McnStandInStats['lastRequest'];
   const requests = { ok: 0, unauthorized: 0, notFound: 0, badRequest: 0, unavailable: 0, held: 0 };
   const held = new Set<FastifyReply>();
+  const recordingRequests: Record<RecordingOutcome, number> = {
+    ok: 0,
+    partial: 0,
+    notReady: 0,
+    notFound: 0,
+    rangeNotSatisfiable: 0,
+    unauthorized: 0,
+    badRequest: 0,
+    unavailable: 0,
+    held: 0,
+  };
+  let streamsOpen = 0;
+  let bytesServed = 0;
+  const recordingSize = mp3Size(o.recordingBytes);
+  // Per-call draws from the callid, not from `random`: the same call behaves the same way in
+  // every run and in every test, and recordings never shift the generated log.
+  const draw = (callid: string, what: string) => seedOf(`${o.seed}:${what}:${callid}`) / 2 ** 32;
+  const recordedCall = (callid: string) => {
+    const call = log.get(callid);
+    const flag = call?.record.has_record as unknown;
+    const recorded = flag === 1 || flag === '1' || flag === true;
+    if (!call || !recorded || draw(callid, 'missing') < o.recordingMissingShare) return undefined;
+    return call;
+  };
+  const recordingState = (callid: string): RecordingState => {
+    const call = recordedCall(callid);
+    if (!call) return { state: 'missing' };
+    const late = draw(callid, 'not-ready') < o.recordingNotReadyShare;
+    if (late && now().getTime() < call.endMs + o.recordingNotReadyMs) return { state: 'not_ready' };
+    return { state: 'ready', seed: seedOf(`${o.seed}:${callid}`), size: recordingSize };
+  };
   const retentionDays = o.retentionDays ?? Math.max(Math.ceil(o.historyDays), 7);
 
   const append = (
@@ -140,6 +188,21 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     },
   });
 
+  registerRecordingRoute(app, {
+    token: o.token,
+    accountId: o.accountId,
+    vpbxId: o.vpbxId,
+    ranges: o.recordingRanges,
+    down: () => down,
+    hold: (reply) => held.add(reply),
+    recording: recordingState,
+    count: (outcome) => (recordingRequests[outcome] += 1),
+    stream(delta, bytes = 0) {
+      streamsOpen += delta;
+      bytesServed += bytes;
+    },
+  });
+
   const setDown = (value: boolean | 'timeout') => {
     down = value;
     if (value !== 'timeout') releaseHeld();
@@ -166,6 +229,14 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
       callsServed,
       ...(lastRequest ? { lastRequest } : {}),
       down,
+      recordings: {
+        requests: {
+          ...recordingRequests,
+          total: Object.values(recordingRequests).reduce((a, b) => a + b, 0),
+        },
+        streamsOpen,
+        bytesServed,
+      },
     };
   };
   registerAdminRoutes(app, { stats, setDown, addCalls });
@@ -211,6 +282,8 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     addCalls,
     setDown,
     calls: () => log.all().map((call) => call.record),
+    recordingOf: (callid) =>
+      recordedCall(callid) ? mp3Bytes(seedOf(`${o.seed}:${callid}`), recordingSize) : undefined,
     stats,
     close() {
       closing ??= (async () => {
