@@ -26,7 +26,7 @@ const boardConfig = async (extra: Record<string, string>) =>
 beforeAll(async () => {
   queue = await seedCalls(prefix);
   writable = await startBoard(
-    await boardConfig({ BOARD_USERNAME: user, BOARD_PASSWORD: password }),
+    await boardConfig({ BOARD_USERNAME: user, BOARD_PASSWORD: password, BOARD_READ_ONLY: 'false' }),
     { handleSignals: false },
   );
   readOnly = await startBoard(await boardConfig({ BOARD_READ_ONLY: 'true' }), {

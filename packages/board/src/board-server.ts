@@ -23,7 +23,10 @@ export interface BoardServerOptions {
   readonly port: number;
   /** Default 127.0.0.1. Anything else requires `auth`. */
   readonly host?: string;
-  /** BOARD_READ_ONLY: look, never touch (no retry, no clean, no pause). */
+  /**
+   * BOARD_READ_ONLY (default true): look, never touch. When false, only what cannot lose an
+   * item is allowed (retry parked, promote, remove delivered): see `./guard.ts`.
+   */
   readonly readOnly?: boolean;
   /** BOARD_USERNAME / BOARD_PASSWORD; every page and API call asks for them when set. */
   readonly auth?: BoardCredentials | undefined;
@@ -65,7 +68,7 @@ const uiBasePath = (): string => {
  */
 export function createBoardServer(options: BoardServerOptions): BoardServer {
   const host = options.host ?? '127.0.0.1';
-  const readOnly = options.readOnly ?? false;
+  const readOnly = options.readOnly ?? true;
   if (!LOOPBACK.has(host) && !options.auth) {
     // The config schema refuses this too; a board reachable from the network without a
     // password would let anyone retry or delete jobs.

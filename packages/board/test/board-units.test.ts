@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HookContext } from '@bull-board/api/typings/app';
-import { boardGuard, createCredentialCheck, redactValue } from '../src/index.ts';
+import { appRoutes, buildHistoryRoutes } from '@bull-board/api/dist/routes.js';
+import { WRITE_ROUTE_RULES, boardGuard, createCredentialCheck, redactValue } from '../src/index.ts';
 
 describe('redactValue', () => {
   it('replaces values under secret keys in any letter case, at any depth', () => {
@@ -63,42 +64,86 @@ describe('boardGuard', () => {
   it('read-only: reads pass, every change is refused', async () => {
     const guard = boardGuard(true);
     expect(await guard(ctx('get', '/api/queues'))).toEqual({ allow: true });
-    expect(await guard(ctx('put', '/api/queues/:queueName/:jobId/retry'))).toMatchObject({
-      allow: false,
-      status: 403,
-    });
+    for (const route of Object.keys(WRITE_ROUTE_RULES)) {
+      const [method, path] = route.split(' ') as [string, string];
+      expect(await guard(ctx(method, path, { queueStatus: 'failed' })), route).toMatchObject({
+        allow: false,
+        status: 403,
+      });
+    }
   });
 
   it('writable: retrying parked items passes; dropping items or editing them does not', async () => {
-    const states: Record<string, string> = { 'calls/1': 'failed', 'calls/2': 'completed' };
-    const guard = boardGuard(false, async (q, id) => states[`${q}/${id}`]);
+    const states: Record<string, string> = {
+      'calls/1': 'failed',
+      'calls/2': 'completed',
+      'calls/3': 'waiting',
+    };
+    const guard = boardGuard(false, async (q, id) => states[`${q}/${id}`] ?? 'unknown');
     const retry = '/api/queues/:queueName/:jobId/retry';
     expect(await guard(ctx('put', retry, { queueName: 'calls', jobId: '1' }))).toEqual({
       allow: true,
     });
-    expect(await guard(ctx('put', retry, { queueName: 'calls', jobId: '2' }))).toMatchObject({
-      allow: false,
-      status: 403,
-    });
+    for (const jobId of ['2', '3', 'missing']) {
+      expect(await guard(ctx('put', retry, { queueName: 'calls', jobId }))).toMatchObject({
+        allow: false,
+        status: 403,
+      });
+    }
     const bulk = '/api/queues/:queueName/retry/:queueStatus';
     expect(await guard(ctx('put', bulk, { queueStatus: 'failed' }))).toEqual({ allow: true });
     expect(await guard(ctx('put', bulk, { queueStatus: 'completed' }))).toMatchObject({
       allow: false,
     });
+    const clean = '/api/queues/:queueName/clean/:queueStatus';
+    expect(await guard(ctx('put', clean, { queueStatus: 'completed' }))).toEqual({ allow: true });
+    for (const queueStatus of ['failed', 'delayed', 'wait', 'active', 'paused', 'prioritized']) {
+      expect(await guard(ctx('put', clean, { queueStatus })), queueStatus).toMatchObject({
+        allow: false,
+        status: 403,
+      });
+    }
+    const cleanJob = '/api/queues/:queueName/:jobId/clean';
+    expect(await guard(ctx('put', cleanJob, { queueName: 'calls', jobId: '2' }))).toEqual({
+      allow: true,
+    });
+    for (const jobId of ['1', '3', 'missing']) {
+      expect(await guard(ctx('put', cleanJob, { queueName: 'calls', jobId }))).toMatchObject({
+        allow: false,
+      });
+    }
     for (const [method, route] of [
       ['put', '/api/queues/:queueName/empty'],
       ['put', '/api/queues/:queueName/obliterate'],
+      ['put', '/api/queues/:queueName/pause'],
+      ['put', '/api/queues/pause'],
       ['post', '/api/queues/:queueName/add'],
       ['patch', '/api/queues/:queueName/:jobId/update-data'],
       ['put', '/api/queues/:queueName/rate-limit'],
+      // A route this version of Touchline does not know (a newer Bull Board).
+      ['delete', '/api/queues/:queueName/everything'],
     ] as const) {
       expect(await guard(ctx(method, route)), `${method} ${route}`).toMatchObject({
         allow: false,
         status: 403,
       });
     }
-    expect(await guard(ctx('put', '/api/queues/:queueName/clean/:queueStatus'))).toEqual({
-      allow: true,
+  });
+
+  it('has a rule for every write route of the installed @bull-board/api, and no stale one', () => {
+    const history = buildHistoryRoutes({} as Parameters<typeof buildHistoryRoutes>[0], {
+      hasUsage: true,
+      canPurge: true,
+      hasLatency: true,
     });
+    const writes = [...appRoutes.api, ...history, appRoutes.entryPoint]
+      .flatMap((r) =>
+        (Array.isArray(r.method) ? r.method : [r.method]).flatMap((m) =>
+          (Array.isArray(r.route) ? r.route : [r.route]).map((p) => `${m.toLowerCase()} ${p}`),
+        ),
+      )
+      .filter((key) => !key.startsWith('get '))
+      .sort();
+    expect(Object.keys(WRITE_ROUTE_RULES).sort()).toEqual(writes);
   });
 });

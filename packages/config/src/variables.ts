@@ -303,8 +303,8 @@ export const VARIABLES = {
   }),
   BOARD_READ_ONLY: v(bool(), {
     group: 'Operations',
-    default: 'false',
-    doc: 'Bull Board without retry, clean or delete buttons.',
+    default: 'true',
+    doc: 'Bull Board shows the queues but changes nothing. false: retrying parked items, promoting delayed ones and removing delivered ones are allowed; anything that could drop an item (clean of other states, empty, remove, pause, add, edit) is refused either way.',
   }),
   LOG_LEVEL: v(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     group: 'Operations',
