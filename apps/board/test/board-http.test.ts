@@ -94,7 +94,7 @@ describe('touchline board over HTTP', () => {
     expect(parked.failedReason).toBe(REASON.replace(SECRET, '[REDACTED]'));
     expect(parked.data).toEqual({
       referenceId: 'bad-1',
-      clientPhoneNumber: '123',
+      clientPhoneNumber: '*23',
       token: '[REDACTED]',
     });
     // The job itself is untouched in Redis: redaction is for display only.

@@ -47,6 +47,11 @@ export interface BoardServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const MIN_PASSWORD_LENGTH = 12;
+const isWeakPassword = (password: string): boolean => {
+  const p = password.trim();
+  return p.length < MIN_PASSWORD_LENGTH || p.toLowerCase() === 'change-me';
+};
 
 /**
  * Bull Board's UI files ship in @bull-board/ui, a dependency of @bull-board/fastify. Bull
@@ -73,6 +78,13 @@ export function createBoardServer(options: BoardServerOptions): BoardServer {
     // The config schema refuses this too; a board reachable from the network without a
     // password would let anyone retry or delete jobs.
     throw new Error(`Bull Board bound to ${host} needs BOARD_USERNAME and BOARD_PASSWORD`);
+  }
+  if (!LOOPBACK.has(host) && options.auth && isWeakPassword(options.auth.password)) {
+    // The same rule as the config schema (packages/config/src/schemas.ts, requireBoardAuth),
+    // which reports it as a configuration error (exit 78); this is for other callers.
+    throw new Error(
+      `Bull Board bound to ${host} needs a BOARD_PASSWORD of at least ${MIN_PASSWORD_LENGTH} characters, not change-me`,
+    );
   }
   const app = Fastify({ logger: false });
   const checks = options.checks ?? {};

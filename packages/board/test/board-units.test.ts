@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { HookContext } from '@bull-board/api/typings/app';
 import { appRoutes, buildHistoryRoutes } from '@bull-board/api/dist/routes.js';
-import { WRITE_ROUTE_RULES, boardGuard, createCredentialCheck, redactValue } from '../src/index.ts';
+import {
+  WRITE_ROUTE_RULES,
+  boardGuard,
+  createBoardServer,
+  createCredentialCheck,
+  maskEmail,
+  maskPersonalText,
+  maskPhone,
+  redactValue,
+} from '../src/index.ts';
 
 describe('redactValue', () => {
   it('replaces values under secret keys in any letter case, at any depth', () => {
@@ -13,8 +22,38 @@ describe('redactValue', () => {
     expect(redactValue(value)).toEqual({
       callid: 'c-1',
       headers: { Authorization: '[REDACTED]', 'ACCESS-TOKEN': '[REDACTED]' },
-      nested: [{ password: '[REDACTED]', phone: '79001234567' }],
+      nested: [{ password: '[REDACTED]', phone: '*********67' }],
     });
+  });
+
+  it('masks phone numbers and e-mails by key, at any depth, and in free text', () => {
+    expect(
+      redactValue({
+        mcn: { callid: '116-1763888690.6016868', src_num: '79161234567', did: 74951234567 },
+        deal: { orderNumber: '79161234567', phones: ['8 (915) 777-11-22'], emails: ['a.b@c.ru'] },
+        contacts: [{ contactType: 'PHONE', contactValue: '+79037654321' }],
+        id: 'order-79161234567-1',
+        failedReason: 'refused 79161234567 and x@y.org; call 116-1763888690.6016868 at 17:00',
+      }),
+    ).toEqual({
+      mcn: { callid: '116-1763888690.6016868', src_num: '*********67', did: '*********67' },
+      // An order number is no phone number, though it looks like one.
+      deal: { orderNumber: '79161234567', phones: ['* (***) ***-**-22'], emails: ['a***@c.ru'] },
+      contacts: [{ contactType: 'PHONE', contactValue: '+*********21' }],
+      id: 'order-79161234567-1',
+      failedReason: 'refused *********67 and x***@y.org; call 116-1763888690.6016868 at 17:00',
+    });
+  });
+
+  it('maskPhone keeps the formatting and the last two digits; maskEmail the first letter and the domain', () => {
+    expect(maskPhone('+7 (915) 777-11-22')).toBe('+* (***) ***-**-22');
+    expect(maskPhone(74951234567)).toBe('*********67');
+    expect(maskPhone('108')).toBe('*08');
+    expect(maskEmail('ivan@example.com')).toBe('i***@example.com');
+    expect(maskEmail('no-at-sign')).toBe('n***');
+    expect(maskPersonalText('id 1763888690.6016868, ts 1718000000000, n 2024-05-01')).toBe(
+      'id 1763888690.6016868, ts 1718000000000, n 2024-05-01',
+    );
   });
 
   it('scrubs credentials out of free text and leaves the rest', () => {
@@ -39,6 +78,26 @@ describe('redactValue', () => {
     const out = redactValue(input) as Record<string, unknown>;
     expect(input['token']).toBe('abcdef');
     expect(out['token']).toBe('[REDACTED]');
+  });
+});
+
+describe('createBoardServer', () => {
+  it('refuses a weak password off loopback, accepts it on loopback', async () => {
+    const auth = (password: string) => ({ username: 'ops', password });
+    for (const password of ['change-me', 'short-pw-11']) {
+      expect(() =>
+        createBoardServer({ queues: [], port: 0, host: '0.0.0.0', auth: auth(password) }),
+      ).toThrow(/at least 12 characters/);
+    }
+    const local = createBoardServer({ queues: [], port: 0, auth: auth('change-me') });
+    await local.close();
+    const strong = createBoardServer({
+      queues: [],
+      port: 0,
+      host: '0.0.0.0',
+      auth: auth('a-long-enough-pw'),
+    });
+    await strong.close();
   });
 });
 

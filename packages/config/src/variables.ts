@@ -299,7 +299,7 @@ export const VARIABLES = {
   BOARD_PASSWORD: v(secret(), {
     group: 'Operations',
     secret: true,
-    doc: 'Bull Board basic-auth password.',
+    doc: 'Bull Board basic-auth password. Off loopback: at least 12 characters, and not change-me.',
   }),
   BOARD_READ_ONLY: v(bool(), {
     group: 'Operations',
