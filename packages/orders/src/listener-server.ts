@@ -125,7 +125,7 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
     if (!isRawJson(body)) {
       return reply.code(415).send({ error: 'unsupported media type: send application/json' });
     }
-    const auth = authorize(
+    const auth = authorize.check(
       first(request.headers.authorization),
       first(request.headers['x-touchline-signature']),
       body.raw,
