@@ -29,6 +29,19 @@ describe('createWebhookAuth', () => {
     expect(auth(`Bearer ${SECRET}`, 'sha256=' + '0'.repeat(64), body)).toBe('wrong');
   });
 
+  it('decides from the headers alone what it can, before any byte of the body', () => {
+    const { checkHeaders, checkBody } = createWebhookAuth(SECRET);
+    expect(checkHeaders(`Bearer ${SECRET}`, undefined)).toBe('ok');
+    expect(checkHeaders(undefined, undefined)).toBe('missing');
+    expect(checkHeaders('Bearer nope', signBody(SECRET, body))).toBe('wrong');
+    expect(checkHeaders(undefined, 'sha256=short')).toBe('wrong');
+    // A well-formed signature can only be judged on the body.
+    expect(checkHeaders(undefined, signBody(SECRET, body))).toBe('needs-body');
+    expect(checkHeaders(`Bearer ${SECRET}`, signBody('x', body))).toBe('needs-body');
+    expect(checkBody(signBody(SECRET, body), body)).toBe('ok');
+    expect(checkBody(signBody(SECRET, body), Buffer.from(`${body.toString()} `))).toBe('wrong');
+  });
+
   // Issue 12 item 12: a comparison that stops at a length mismatch answers sooner for a token of
   // the wrong length, which tells an attacker the secret's length. Both sides are digested
   // first, so every comparison is of two 32-byte digests, whatever was presented.
