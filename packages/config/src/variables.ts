@@ -264,7 +264,7 @@ export const VARIABLES = {
     group: 'Leads',
     required: true,
     secret: true,
-    doc: 'HMAC-SHA256 key of the X-Touchline-Signature header on lead deliveries (required with LEADS_WEBHOOK_URL).',
+    doc: 'HMAC-SHA256 key of the X-Touchline-Signature and X-Touchline-Timestamped-Signature headers on lead deliveries (required with LEADS_WEBHOOK_URL).',
   }),
   LEADS_REQUEST_FLAGS: v(
     str().pipe(

@@ -7,7 +7,7 @@ import { createInflight } from '@touchline/pipeline';
 import { toDeliveryVerdict, toTransportFailure } from './delivery-verdict.ts';
 import { leadJobSchema, leadsKeys } from './lead-job.ts';
 import { toLeadPayload, type LeadPayload } from './lead-payload.ts';
-import { signLeadBody, SIGNATURE_HEADER } from './signature.ts';
+import { signLeadRequest } from './signature.ts';
 
 export interface LeadsDeliveryOptions {
   /** A worker-role connection (`maxRetriesPerRequest: null`); not closed by the delivery. */
@@ -102,7 +102,8 @@ export function createLeadsDelivery(options: LeadsDeliveryOptions) {
         body,
         headers: {
           'content-type': 'application/json; charset=utf-8',
-          [SIGNATURE_HEADER]: signLeadBody(body, secret),
+          // Signed per attempt, so that each carries the time it left (docs/leads.md).
+          ...signLeadRequest(body, secret),
           'Idempotency-Key': payload.requestId,
           'user-agent': 'touchline-leads',
         },
