@@ -32,8 +32,7 @@ async function startCrm(): Promise<{
   );
   app.post('/leads', async (request, reply) => {
     const raw = String(request.body);
-    const signature = request.headers['x-touchline-signature'];
-    if (!verifyLeadSignature(raw, typeof signature === 'string' ? signature : '', LEADS_SECRET)) {
+    if (!verifyLeadSignature(raw, request.headers, LEADS_SECRET)) {
       bad += 1;
       return reply.code(401).send();
     }

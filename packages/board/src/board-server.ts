@@ -23,7 +23,10 @@ export interface BoardServerOptions {
   readonly port: number;
   /** Default 127.0.0.1. Anything else requires `auth`. */
   readonly host?: string;
-  /** BOARD_READ_ONLY: look, never touch (no retry, no clean, no pause). */
+  /**
+   * BOARD_READ_ONLY (default true): look, never touch. When false, only what cannot lose an
+   * item is allowed (retry parked, promote, remove delivered): see `./guard.ts`.
+   */
   readonly readOnly?: boolean;
   /** BOARD_USERNAME / BOARD_PASSWORD; every page and API call asks for them when set. */
   readonly auth?: BoardCredentials | undefined;
@@ -44,6 +47,11 @@ export interface BoardServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const MIN_PASSWORD_LENGTH = 12;
+const isWeakPassword = (password: string): boolean => {
+  const p = password.trim();
+  return p.length < MIN_PASSWORD_LENGTH || p.toLowerCase() === 'change-me';
+};
 
 /**
  * Bull Board's UI files ship in @bull-board/ui, a dependency of @bull-board/fastify. Bull
@@ -65,11 +73,18 @@ const uiBasePath = (): string => {
  */
 export function createBoardServer(options: BoardServerOptions): BoardServer {
   const host = options.host ?? '127.0.0.1';
-  const readOnly = options.readOnly ?? false;
+  const readOnly = options.readOnly ?? true;
   if (!LOOPBACK.has(host) && !options.auth) {
     // The config schema refuses this too; a board reachable from the network without a
     // password would let anyone retry or delete jobs.
     throw new Error(`Bull Board bound to ${host} needs BOARD_USERNAME and BOARD_PASSWORD`);
+  }
+  if (!LOOPBACK.has(host) && options.auth && isWeakPassword(options.auth.password)) {
+    // The same rule as the config schema (packages/config/src/schemas.ts, requireBoardAuth),
+    // which reports it as a configuration error (exit 78); this is for other callers.
+    throw new Error(
+      `Bull Board bound to ${host} needs a BOARD_PASSWORD of at least ${MIN_PASSWORD_LENGTH} characters, not change-me`,
+    );
   }
   const app = Fastify({ logger: false });
   const checks = options.checks ?? {};

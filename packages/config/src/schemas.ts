@@ -178,6 +178,11 @@ const board = {
 };
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** Shortest board password accepted off loopback (packages/board/src/board-server.ts agrees). */
+export const BOARD_PASSWORD_MIN_LENGTH = 12;
+/** What the example files ship (infra/k8s/base/secret.example.yaml): never a real password. */
+const EXAMPLE_PASSWORDS = new Set(['change-me']);
+
 const requireBoardAuth = (
   cfg: {
     BOARD_HOST: string;
@@ -195,6 +200,19 @@ const requireBoardAuth = (
         message: `required when Bull Board binds to ${cfg.BOARD_HOST} (not loopback)`,
       });
     }
+  }
+  // Reachable from the network, the board shows every queued phone number and deal, and a
+  // writable one retries items: a guessable password is a configuration error, not a warning.
+  const password = cfg.BOARD_PASSWORD?.trim();
+  if (
+    password &&
+    (password.length < BOARD_PASSWORD_MIN_LENGTH || EXAMPLE_PASSWORDS.has(password.toLowerCase()))
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BOARD_PASSWORD'],
+      message: `must have at least ${BOARD_PASSWORD_MIN_LENGTH} characters and not be the example change-me when Bull Board binds to ${cfg.BOARD_HOST} (not loopback)`,
+    });
   }
 };
 

@@ -254,7 +254,7 @@ export const VARIABLES = {
     group: 'Leads',
     required: true,
     secret: true,
-    doc: 'HMAC-SHA256 key of the X-Touchline-Signature header on lead deliveries (required with LEADS_WEBHOOK_URL).',
+    doc: 'HMAC-SHA256 key of the X-Touchline-Signature and X-Touchline-Timestamped-Signature headers on lead deliveries (required with LEADS_WEBHOOK_URL).',
   }),
   LEADS_REQUEST_FLAGS: v(
     str().pipe(
@@ -308,12 +308,12 @@ export const VARIABLES = {
   BOARD_PASSWORD: v(secret(), {
     group: 'Operations',
     secret: true,
-    doc: 'Bull Board basic-auth password.',
+    doc: 'Bull Board basic-auth password. Off loopback: at least 12 characters, and not change-me.',
   }),
   BOARD_READ_ONLY: v(bool(), {
     group: 'Operations',
-    default: 'false',
-    doc: 'Bull Board without retry, clean or delete buttons.',
+    default: 'true',
+    doc: 'Bull Board shows the queues but changes nothing. false: retrying parked items, promoting delayed ones and removing delivered ones are allowed; anything that could drop an item (clean of other states, empty, remove, pause, add, edit) is refused either way.',
   }),
   LOG_LEVEL: v(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
     group: 'Operations',

@@ -102,6 +102,32 @@ describe('parseConfig', () => {
     expect(err.problems.map((p) => p.variable)).toEqual(['BOARD_PASSWORD', 'BOARD_USERNAME']);
   });
 
+  it('refuses a weak board password off loopback, without echoing it', () => {
+    const open = { BOARD_HOST: '0.0.0.0', BOARD_USERNAME: 'ops' };
+    for (const password of ['change-me', 'CHANGE-ME', 'abcdef12345', ' abcdef1234 ']) {
+      const err = problemsOf(() =>
+        parseConfig(schemas.board, { ...open, BOARD_PASSWORD: password }),
+      );
+      expect(err.problems.map((p) => p.variable)).toEqual(['BOARD_PASSWORD']);
+      expect(err.message).toContain('at least 12 characters');
+      if (!/change-me/i.test(password)) expect(err.message).not.toContain(password.trim());
+    }
+    // Also inside `touchline all`, which runs the board.
+    expect(() => parseConfig(schemas.all, { ...open, BOARD_PASSWORD: 'change-me' })).toThrow(
+      /BOARD_PASSWORD: .*at least 12 characters/,
+    );
+    expect(
+      parseConfig(schemas.board, { ...open, BOARD_PASSWORD: 'abcdef123456' }).BOARD_PASSWORD,
+    ).toBe('abcdef123456');
+    // On loopback nobody else can reach it: any password, or none.
+    expect(() => parseConfig(schemas.board, { BOARD_PASSWORD: 'change-me' })).not.toThrow();
+  });
+
+  it('makes the board read-only by default (SPEC §4)', () => {
+    expect(parseConfig(schemas.board, {}).BOARD_READ_ONLY).toBe(true);
+    expect(parseConfig(schemas.board, { BOARD_READ_ONLY: 'false' }).BOARD_READ_ONLY).toBe(false);
+  });
+
   it('requires the leads secret with the leads URL', () => {
     const env = {
       CALLTOUCH_SITE_ID: '1',

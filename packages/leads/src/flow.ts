@@ -5,7 +5,7 @@ import type { BatchItem, DeliveryContext, FlowDefinition, ItemOutcome } from '@t
 import { toDeliveryVerdict, toTransportFailure } from './delivery-verdict.ts';
 import { leadsFlowSpec, type LeadJob } from './flow-spec.ts';
 import { toLeadPayload, type LeadPayload } from './lead-payload.ts';
-import { signLeadBody, SIGNATURE_HEADER } from './signature.ts';
+import { signLeadRequest } from './signature.ts';
 
 export interface LeadsFlowOptions {
   readonly logger: Logger;
@@ -67,7 +67,8 @@ export function createLeadsFlow(options: LeadsFlowOptions): FlowDefinition<LeadJ
         body,
         headers: {
           'content-type': 'application/json; charset=utf-8',
-          [SIGNATURE_HEADER]: signLeadBody(body, secret),
+          // Signed per attempt, so that each carries the time it left (docs/leads.md).
+          ...signLeadRequest(body, secret),
           'Idempotency-Key': payload.requestId,
           'user-agent': 'touchline-leads',
         },

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  leadsFlowSpec,
-  signLeadBody,
-  toDeliveryVerdict,
-  toTransportFailure,
-  verifyLeadSignature,
-} from '../src/index.ts';
+import { leadsFlowSpec, toDeliveryVerdict, toTransportFailure } from '../src/index.ts';
 
 describe('toDeliveryVerdict', () => {
   it('delivers on any 2xx', () => {
@@ -44,20 +38,6 @@ describe('toTransportFailure', () => {
       const err = Object.assign(new Error('boom'), { code });
       expect(toTransportFailure(err).maybeDelivered).toBe(true);
     }
-  });
-});
-
-describe('signature', () => {
-  it('is sha256=<hex HMAC of the raw body>, verified in constant time', () => {
-    const body = '{"requestId":"1"}';
-    // echo -n '{"requestId":"1"}' | openssl dgst -sha256 -hmac secret
-    expect(signLeadBody(body, 'secret')).toBe(
-      'sha256=714fc0a813b47f28f5275bbd4455208f3dcf127a5f8a805752f55f637324f98a',
-    );
-    expect(verifyLeadSignature(body, signLeadBody(body, 'secret'), 'secret')).toBe(true);
-    expect(verifyLeadSignature(body + ' ', signLeadBody(body, 'secret'), 'secret')).toBe(false);
-    expect(verifyLeadSignature(body, signLeadBody(body, 'other'), 'secret')).toBe(false);
-    expect(verifyLeadSignature(body, undefined, 'secret')).toBe(false);
   });
 });
 

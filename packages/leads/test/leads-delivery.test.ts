@@ -17,8 +17,10 @@ import {
   waitFor,
 } from '@touchline/testing';
 import {
+  checkLeadSignature,
   createLeadsFlow,
   leadsFlowSpec,
+  signLeadBody,
   toLeadPayload,
   verifyLeadSignature,
 } from '../src/index.ts';
@@ -95,12 +97,10 @@ describe('leads delivery to the CRM webhook', () => {
     const [got] = s.receiver.deliveries();
     expect(got?.headers['content-type']).toMatch(/^application\/json/);
     expect(got?.headers['idempotency-key']).toBe(String(record!.requestId));
-    expect(
-      verifyLeadSignature(got!.body, got!.headers['x-touchline-signature'] as string, SECRET),
-    ).toBe(true);
-    expect(
-      verifyLeadSignature(got!.body, got!.headers['x-touchline-signature'] as string, 'x'),
-    ).toBe(false);
+    expect(verifyLeadSignature(got!.body, got!.headers, SECRET)).toBe(true);
+    expect(verifyLeadSignature(got!.body, got!.headers, 'x')).toBe(false);
+    // SPEC §1 leads: the body signature stays as it was, beside the timestamped one.
+    expect(got?.headers['x-touchline-signature']).toBe(signLeadBody(got!.body, SECRET));
     const body = JSON.parse(got!.body) as Record<string, unknown>;
     expect(body).toEqual(JSON.parse(JSON.stringify(toLeadPayload(record, { timeZone: ZONE }))));
     expect(body['raw']).toEqual(record);
@@ -112,6 +112,30 @@ describe('leads delivery to the CRM webhook', () => {
     expect(JSON.stringify(s.lines())).not.toContain(SECRET);
     const job = await s.queue.getJob(leadJobId(record!.requestId));
     expect(JSON.stringify(job?.data)).not.toContain(SECRET);
+  });
+
+  it('a captured delivery replayed after the tolerance fails verification; a fresh one passes; a tampered body fails', async () => {
+    const s = await setup(() => ({ status: 200 }));
+    const before = Date.now();
+    await s.enqueue(1);
+    await waitFor(() => s.receiver.accepted().size === 1, { message: 'one delivery' });
+    const [got] = s.receiver.deliveries();
+    const sentAt = Number(
+      /^t=(\d+),/.exec(String(got!.headers['x-touchline-timestamped-signature']))?.[1],
+    );
+    // Signed when it left, by Touchline's clock.
+    expect(sentAt).toBeGreaterThanOrEqual(Math.floor(before / 1000));
+    expect(sentAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    const replayAt = (seconds: number) => ({ now: () => (sentAt + seconds) * 1000 });
+    expect(got!.signatureValid).toBe(true);
+    expect(verifyLeadSignature(got!.body, got!.headers, SECRET, replayAt(60))).toBe(true);
+    // The same bytes and headers, replayed by whoever captured them.
+    expect(checkLeadSignature(got!.body, got!.headers, SECRET, replayAt(301))).toBe('expired');
+    expect(checkLeadSignature(got!.body, got!.headers, SECRET, replayAt(7 * 86_400))).toBe(
+      'expired',
+    );
+    const tampered = got!.body.replace('"requestId":"', '"requestId":"9');
+    expect(checkLeadSignature(tampered, got!.headers, SECRET)).toBe('mismatch');
   });
 
   it('a 4xx parks the lead with the receiver’s answer; replay delivers it once the receiver is fixed', async () => {

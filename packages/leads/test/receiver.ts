@@ -46,11 +46,7 @@ export async function startReceiver(
         n: deliveries.length + 1,
         body,
         headers: req.headers,
-        signatureValid: verifyLeadSignature(
-          body,
-          req.headers['x-touchline-signature'] as string | undefined,
-          secret,
-        ),
+        signatureValid: verifyLeadSignature(body, req.headers, secret),
         requestId,
         status: undefined,
       };

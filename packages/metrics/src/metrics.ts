@@ -188,7 +188,7 @@ export const recordingsMetrics = memo((registry: Registry) => {
 export const crmMetrics = memo((registry: Registry) => ({
   orders: new Counter({
     name: 'touchline_crm_orders_total',
-    help: 'Deals received from the CRM, by outcome (deals, not HTTP requests).',
+    help: 'Deals received from the CRM, by outcome (deals, not HTTP requests; an unauthenticated request counts once: its body is never read).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),

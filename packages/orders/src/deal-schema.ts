@@ -14,8 +14,26 @@ const ISO =
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /**
- * Reads an ISO 8601 text as an instant; undefined when it is not one or names no real date
- * (Date.parse accepts 30 February). Texts without an offset are wall-clock times of `timeZone`
+ * Years a deal date may have. Below 1900 a date is a typo or a two-digit year (`0050-01-01`
+ * was read by `Date.UTC` as 1950 and stored so); four digits is what ISO 8601's basic form and
+ * Calltouch's `dd-mm-yyyy` hold.
+ */
+export const MIN_DEAL_YEAR = 1900;
+export const MAX_DEAL_YEAR = 9999;
+const ISO_EXPECTED = `expected an ISO 8601 date-time, YYYY-MM-DD with a year from ${MIN_DEAL_YEAR} to ${MAX_DEAL_YEAR} (time and offset optional)`;
+
+/** Why `text` is no deal date, or undefined when it is one. */
+export function isoDateProblem(text: string): string | undefined {
+  const year = ISO.exec(text)?.[1];
+  if (year === undefined) return ISO_EXPECTED;
+  if (Number(year) < MIN_DEAL_YEAR) return `year ${Number(year)} is before ${MIN_DEAL_YEAR}`;
+  return parseIsoInstant(text, 'UTC') === undefined ? 'no such date or time' : undefined;
+}
+
+/**
+ * Reads an ISO 8601 text as an instant; undefined when it is not one, names no real date
+ * (Date.parse accepts 30 February) or has a year before {@link MIN_DEAL_YEAR} (which
+ * `Date.UTC` would move by 1900 years). Texts without an offset are wall-clock times of `timeZone`
  * (the Calltouch account's zone): a CRM that sends local times means local times. Texts with an
  * offset are computed directly — this runs for every deal the listener takes, and luxon's zone
  * machinery was its largest cost.
@@ -26,6 +44,7 @@ export function parseIsoInstant(text: string, timeZone: string): number | undefi
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) =>
     Number(m[i] ?? 0),
   ) as [number, number, number, number, number, number];
+  if (year < MIN_DEAL_YEAR) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const millisecond = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
@@ -45,9 +64,21 @@ export function parseIsoInstant(text: string, timeZone: string): number | undefi
   return utc - (offset.startsWith('-') ? -minutes : minutes) * 60_000;
 }
 
+const ISO_EXAMPLE = 'an ISO 8601 date-time string such as 2024-05-01T10:00:00+03:00';
+const kindOf = (input: unknown): string =>
+  input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
+
 const isoDate = z
-  .string()
-  .refine((s) => parseIsoInstant(s, 'UTC') !== undefined, 'expected an ISO 8601 date-time');
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `required: ${ISO_EXAMPLE}`
+        : `expected ${ISO_EXAMPLE}, got ${kindOf(issue.input)}`,
+  })
+  .superRefine((text, ctx) => {
+    const problem = isoDateProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const DECIMAL = /^-?\d{1,15}(?:\.\d{1,6})?$/;
 const revenue = z.union(
@@ -64,20 +95,32 @@ const revenue = z.union(
   { error: 'expected a number or a decimal string' },
 );
 
-const orderNumber = z.union(
-  [
-    z
-      .string()
-      .transform((s) => s.trim())
-      .refine((s) => s.length > 0, 'must not be empty')
-      .refine((s) => s.length <= 255, 'at most 255 characters'),
-    z
-      .number()
-      .refine((n) => Number.isSafeInteger(n) && n >= 0, 'expected a whole number')
-      .transform((n) => String(n)),
-  ],
-  { error: 'required: a string or a number' },
-);
+/**
+ * A string, or a number kept as its string. A number is only taken when JSON can carry it
+ * exactly: `1e21`, `1.5` or anything past 2^53 has already lost or changed digits by the time
+ * it is parsed, and its string form (`1e+21`, `0.30000000000000004`) is no order number.
+ */
+const orderNumber = z
+  .union([z.string(), z.number()], { error: 'required: a string or a number' })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') {
+      if (Number.isSafeInteger(value) && value >= 0) return String(value);
+      ctx.addIssue({
+        code: 'custom',
+        message: `a number orderNumber must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}; send large or fractional ids as strings (got ${value})`,
+      });
+      return z.NEVER;
+    }
+    const text = value.trim();
+    if (text.length === 0 || text.length > 255) {
+      ctx.addIssue({
+        code: 'custom',
+        message: text.length === 0 ? 'must not be empty' : 'at most 255 characters',
+      });
+      return z.NEVER;
+    }
+    return text;
+  });
 
 const phone = z.union([z.string().max(64), z.number()], { error: 'expected a string or a number' });
 

@@ -13,7 +13,7 @@ export type { OrderJob } from './flow-spec.ts';
 export { createOrderIntake } from './intake.ts';
 export type { OrderIntake, OrderIntakeOptions } from './intake.ts';
 export { createWebhookAuth, signBody } from './auth.ts';
-export type { AuthResult } from './auth.ts';
+export type { AuthResult, HeaderAuthResult, WebhookAuth } from './auth.ts';
 export { createCrmListenerServer } from './listener-server.ts';
 export type { CrmListenerServer, CrmListenerServerOptions } from './listener-server.ts';
 export {

@@ -5,6 +5,7 @@ import { crmMetrics, type Registry } from '@touchline/metrics';
 import { isRedisReady } from '@touchline/redis';
 import type { Component } from '@touchline/runtime';
 import { createWebhookAuth } from './auth.ts';
+import { withBodyDeadline } from './body-deadline.ts';
 import { parseDealsBody } from './deal-schema.ts';
 import type { OrderIntake } from './intake.ts';
 
@@ -25,7 +26,32 @@ export interface CrmListenerServerOptions {
   readonly retryAfterSeconds?: number;
   /** Longest wait for Redis before answering 503, ms (default 3,000). */
   readonly intakeTimeoutMs?: number;
+  /** Bounds on how slowly a client may send (defaults: {@link DEFAULT_LISTENER_TIMEOUTS}). */
+  readonly timeouts?: Partial<ListenerTimeouts>;
 }
+
+/**
+ * How long a client may take to send a request. Without them a client that trickles its body
+ * one byte at a time held a connection for 75 s and more (issue 12 item 11; Fastify's default
+ * request timeout is none at all).
+ */
+export interface ListenerTimeouts {
+  /** The request line and headers (Node's `headersTimeout`). */
+  readonly headersMs: number;
+  /** The whole request, headers and body, whatever its rate (Node's `requestTimeout`). */
+  readonly requestMs: number;
+  /** The body once the headers are in, before the rate allowance (answered 408). */
+  readonly bodyMs: number;
+  /** Each this many bytes of body add a second to `bodyMs`: 5 MB at 128 KiB/s still passes. */
+  readonly bodyMinBytesPerSecond: number;
+}
+
+export const DEFAULT_LISTENER_TIMEOUTS: ListenerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 60_000,
+  bodyMs: 5_000,
+  bodyMinBytesPerSecond: 64 * 1024,
+};
 
 export interface CrmListenerServer extends Component {
   readonly app: FastifyInstance;
@@ -33,11 +59,12 @@ export interface CrmListenerServer extends Component {
   port(): number;
 }
 
-/** What the content-type parser hands the handler: the raw bytes (for HMAC) and the JSON. */
+/**
+ * What the content-type parser hands the handler: the raw bytes, unparsed. They are parsed only
+ * once the request is authenticated (an HMAC is checked on exactly these bytes).
+ */
 interface RawJson {
   readonly raw: Buffer;
-  readonly json?: unknown;
-  readonly malformed?: string;
 }
 const RAW = Symbol('raw-json');
 const isRawJson = (body: unknown): body is RawJson & { [RAW]: true } =>
@@ -46,11 +73,8 @@ const isRawJson = (body: unknown): body is RawJson & { [RAW]: true } =>
 const first = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
-/** Deals a body holds as far as we can tell, for the per-deal counter of refused bodies. */
-const dealsIn = (body: RawJson): number => {
-  const orders = (body.json as { orders?: unknown } | undefined)?.orders;
-  return Array.isArray(orders) ? Math.max(orders.length, 1) : 1;
-};
+/** Answers that leave a body unread: the connection closes after them rather than drain it. */
+const CLOSES = new Set([401, 408, 413]);
 
 class IntakeTimeout extends Error {
   override readonly name = 'IntakeTimeout';
@@ -71,33 +95,31 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
   const timeoutMs = options.intakeTimeoutMs ?? 3_000;
   let redisDown = false;
 
+  const timeouts = { ...DEFAULT_LISTENER_TIMEOUTS, ...options.timeouts };
+
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
+    requestTimeout: timeouts.requestMs,
+    // Node checks both timeouts on this interval (default 30 s, which would stretch them).
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1_000 },
   });
-  // Only JSON; anything else is answered 415 by Fastify. The raw bytes are kept for the HMAC.
+  // Only JSON; anything else is answered 415 by Fastify. The raw bytes are kept, unparsed.
   app.removeAllContentTypeParsers();
-  const parseJson = (
+  const keepRaw = (
     _req: FastifyRequest,
     raw: string | Buffer,
     done: (err: Error | null, body?: unknown) => void,
-  ) => {
-    const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    try {
-      const json: unknown = JSON.parse(buffer.toString('utf8'));
-      done(null, { [RAW]: true, raw: buffer, json });
-    } catch (err) {
-      done(null, { [RAW]: true, raw: buffer, malformed: (err as Error).message });
-    }
-  };
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson);
-  app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'buffer' }, parseJson);
+  ) => done(null, { [RAW]: true, raw: typeof raw === 'string' ? Buffer.from(raw) : raw });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepRaw);
+  app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'buffer' }, keepRaw);
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) log.error({ err }, 'request failed');
-    // Bad input never yields a 5xx: Fastify's own 4xx (413, 415, 400) pass through.
+    if (CLOSES.has(status)) void reply.header('connection', 'close');
+    // Bad input never yields a 5xx: Fastify's own 4xx (413, 415, 400) and 408 pass through.
     return reply.code(status).send({ error: status >= 500 ? 'internal' : err.message });
   });
 
@@ -120,28 +142,58 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
       .send({ error: 'unavailable', message: 'queue unavailable, retry later' });
   };
 
-  app.post('/v1/orders', async (request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * One count per refused request: the deals of a body nobody vouched for are neither read
+   * nor counted (a 1 MB array used to add 500,000).
+   */
+  const unauthorized = (reply: FastifyReply) => {
+    counter.inc({ outcome: 'unauthorized' }, 1);
+    return reply
+      .code(401)
+      .header('WWW-Authenticate', 'Bearer')
+      .header('connection', 'close')
+      .send({ error: 'unauthorized' });
+  };
+  const credentials = (request: FastifyRequest) =>
+    [
+      first(request.headers.authorization),
+      first(request.headers['x-touchline-signature']),
+    ] as const;
+
+  app.post('/v1/orders', {
+    // Before a byte of the body is read: no credential, a wrong token or a malformed signature
+    // is answered at once, and the connection closes instead of draining the body.
+    onRequest: async (request, reply) => {
+      const verdict = authorize.checkHeaders(...credentials(request));
+      if (verdict === 'missing' || verdict === 'wrong') return unauthorized(reply);
+    },
+    preParsing: async (_request, _reply, payload) =>
+      withBodyDeadline(payload, {
+        baseMs: timeouts.bodyMs,
+        minBytesPerSecond: timeouts.bodyMinBytesPerSecond,
+      }),
+    handler: (request, reply) => acceptOrders(request, reply),
+  });
+
+  const acceptOrders = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
     if (!isRawJson(body)) {
       return reply.code(415).send({ error: 'unsupported media type: send application/json' });
     }
-    const auth = authorize(
-      first(request.headers.authorization),
-      first(request.headers['x-touchline-signature']),
-      body.raw,
-    );
-    if (auth !== 'ok') {
-      counter.inc({ outcome: 'unauthorized' }, dealsIn(body));
-      return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized' });
-    }
-    if (body.malformed !== undefined) {
+    // The signature, if any, on the raw bytes, before JSON.parse spends a cycle on them.
+    const [authorization, signature] = credentials(request);
+    if (authorize.check(authorization, signature, body.raw) !== 'ok') return unauthorized(reply);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.raw.toString('utf8'));
+    } catch (err) {
       counter.inc({ outcome: 'invalid' }, 1);
       return reply.code(400).send({
         error: 'invalid',
-        issues: [{ path: '(body)', message: `malformed JSON: ${body.malformed}` }],
+        issues: [{ path: '(body)', message: `malformed JSON: ${(err as Error).message}` }],
       });
     }
-    const parsed = parseDealsBody(body.json);
+    const parsed = parseDealsBody(json);
     if (!parsed.ok) {
       counter.inc({ outcome: 'invalid' }, parsed.dealCount);
       return reply.code(400).send({ error: 'invalid', issues: parsed.issues });
@@ -164,7 +216,7 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
     redisDown = false;
     counter.inc({ outcome: 'accepted' }, parsed.deals.length);
     return reply.code(202).send({ accepted: parsed.deals.length });
-  });
+  };
 
   let listening: Promise<unknown> | undefined;
   let closing: Promise<void> | undefined;

@@ -135,3 +135,87 @@ describe('parseIsoInstant edge cases', () => {
     }
   });
 });
+
+/** The issues of one deal, as `path: message` lines. */
+const issuesOf = (deal: Record<string, unknown>): string[] => {
+  const parsed = parseDealsBody({ orders: [deal] });
+  return parsed.ok ? [] : parsed.issues.map((i) => `${i.path}: ${i.message}`);
+};
+const valid = { orderNumber: 'A-1', status: 'new', orderDate: '2024-05-01T10:00:00+03:00' };
+
+// Issue 12 item 16: dates outside 1900..9999 and numbers that cannot be an order number are
+// refused with a message that says what is wrong, never quietly turned into something else.
+describe('deal dates out of range', () => {
+  it.each([
+    ['0050-01-01T00:00:00Z', 'year 50 is before 1900'],
+    ['0050-01-01', 'year 50 is before 1900'],
+    ['1899-12-31T23:59:59+03:00', 'year 1899 is before 1900'],
+    ['0000-01-01', 'year 0 is before 1900'],
+  ])('orderDate and statusDate %s: 400 naming the field', (date, message) => {
+    expect(issuesOf({ ...valid, orderDate: date })).toEqual([`orders.0.orderDate: ${message}`]);
+    expect(issuesOf({ ...valid, statusDate: date })).toEqual([`orders.0.statusDate: ${message}`]);
+  });
+
+  it('never reads a year below 1900 as another year (0050 was stored as 1950)', () => {
+    expect(parseIsoInstant('0050-01-01T00:00:00Z', 'UTC')).toBeUndefined();
+    expect(parseIsoInstant('0099-12-31', 'Europe/Moscow')).toBeUndefined();
+    expect(parseIsoInstant('1900-01-01T00:00:00Z', 'UTC')).toBe(Date.UTC(1900, 0, 1));
+    expect(parseIsoInstant('9999-12-31T23:59:59Z', 'UTC')).toBe(Date.UTC(9999, 11, 31, 23, 59, 59));
+  });
+
+  it.each(['10000-01-01', '+010000-01-01T00:00:00Z', '-000050-01-01T00:00:00Z', '99999-01-01'])(
+    'a year beyond four digits (%s) is refused as not YYYY',
+    (date) => {
+      expect(issuesOf({ ...valid, orderDate: date })).toEqual([
+        'orders.0.orderDate: expected an ISO 8601 date-time, YYYY-MM-DD with a year from 1900 to 9999 (time and offset optional)',
+      ]);
+    },
+  );
+
+  it.each([
+    [20240501, 'number'],
+    [-2208988800000, 'number'],
+    [253402300800000, 'number'],
+    [true, 'boolean'],
+  ])('a non-string date (%s) is refused with what is expected', (date, type) => {
+    expect(issuesOf({ ...valid, orderDate: date })).toEqual([
+      `orders.0.orderDate: expected an ISO 8601 date-time string such as 2024-05-01T10:00:00+03:00, got a ${type}`,
+    ]);
+  });
+
+  it('accepts the bounds', () => {
+    expect(
+      issuesOf({ ...valid, orderDate: '1900-01-01', statusDate: '9999-12-31T23:59:59Z' }),
+    ).toEqual([]);
+  });
+});
+
+describe('numeric orderNumber', () => {
+  const message =
+    'a number orderNumber must be a whole number from 0 to 9007199254740991; send large or fractional ids as strings';
+  it.each([1e21, 1.5, -3, Number.MAX_SAFE_INTEGER + 2, 2 ** 64, 0.1 + 0.2])(
+    '%s: says what is wrong',
+    (n) => {
+      expect(issuesOf({ ...valid, orderNumber: n })).toEqual([
+        `orders.0.orderNumber: ${message} (got ${n})`,
+      ]);
+    },
+  );
+
+  it('keeps whole numbers as strings, up to the largest safe integer', () => {
+    const parsed = parseDealsBody({ ...valid, orderNumber: Number.MAX_SAFE_INTEGER });
+    expect(parsed.ok && parsed.deals[0]?.orderNumber).toBe('9007199254740991');
+    expect(parsed.ok).toBe(true);
+    const zero = parseDealsBody({ ...valid, orderNumber: 0 });
+    expect(zero.ok && zero.deals[0]?.orderNumber).toBe('0');
+  });
+
+  it('says what a usable orderNumber is when it is neither', () => {
+    expect(issuesOf({ ...valid, orderNumber: null })).toEqual([
+      'orders.0.orderNumber: required: a string or a number',
+    ]);
+    expect(issuesOf({ ...valid, orderNumber: ['A-1'] })).toEqual([
+      'orders.0.orderNumber: required: a string or a number',
+    ]);
+  });
+});

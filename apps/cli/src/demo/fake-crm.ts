@@ -9,9 +9,31 @@ export interface FakeCrm {
 }
 
 const STATUSES = ['new', 'qualified', 'proposal', 'won', 'lost'] as const;
+/** How far from this clock a delivery's `t` may be (docs/leads.md recommends 300 s). */
+const TOLERANCE_SECONDS = 300;
 
 /**
- * The demo's CRM: receives leads (checking every signature) and posts deals to the listener,
+ * What docs/leads.md tells a receiver to do, written as a receiver would, without Touchline's
+ * packages: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, `t` within the
+ * tolerance, compared in constant time. The demo's "bad signatures" count checks the document.
+ */
+export function validLeadSignature(
+  raw: Buffer,
+  header: string,
+  secret: string,
+  nowMs = Date.now(),
+): boolean {
+  const fields = new Map(header.split(',').map((p) => p.trim().split('=') as [string, string]));
+  const t = fields.get('t') ?? '';
+  const v1 = fields.get('v1') ?? '';
+  if (!/^\d+$/.test(t) || !/^[0-9a-f]{64}$/i.test(v1)) return false;
+  if (Math.abs(nowMs / 1000 - Number(t)) > TOLERANCE_SECONDS) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.`).update(raw).digest();
+  return timingSafeEqual(Buffer.from(v1, 'hex'), expected);
+}
+
+/**
+ * The demo's CRM: receives leads (checking every signature and its time) and posts deals to the listener,
  * new ones and later states of earlier ones, as a real CRM's webhook would.
  */
 export async function startFakeCrm(options: {
@@ -28,11 +50,8 @@ export async function startFakeCrm(options: {
   );
   app.post('/leads', async (request, reply) => {
     const raw = request.body as Buffer;
-    const expected = `sha256=${createHmac('sha256', options.leadsSecret).update(raw).digest('hex')}`;
-    const got = String(request.headers['x-touchline-signature'] ?? '');
-    const ok =
-      got.length === expected.length && timingSafeEqual(Buffer.from(got), Buffer.from(expected));
-    if (!ok) {
+    const header = request.headers['x-touchline-timestamped-signature'];
+    if (!validLeadSignature(raw, typeof header === 'string' ? header : '', options.leadsSecret)) {
       leads.badSignature += 1;
       return reply.code(401).send({ error: 'bad signature' });
     }

@@ -42,6 +42,7 @@ describe.skipIf(!hasChromium)('Bull Board in a real browser', () => {
         METRICS_PORT: String(await freePort()),
         BOARD_USERNAME: username,
         BOARD_PASSWORD: password,
+        BOARD_READ_ONLY: 'false',
       }),
     );
     browser = await chromium.launch({

@@ -28,7 +28,7 @@ beforeAll(async () => {
   queue = await seedCalls(prefix);
   writable = await startRole(
     boardRole(),
-    await boardConfig({ BOARD_USERNAME: user, BOARD_PASSWORD: password }),
+    await boardConfig({ BOARD_USERNAME: user, BOARD_PASSWORD: password, BOARD_READ_ONLY: 'false' }),
   );
   readOnly = await startRole(boardRole(), await boardConfig({ BOARD_READ_ONLY: 'true' }));
 });
@@ -93,7 +93,7 @@ describe('touchline board over HTTP', () => {
     expect(parked.failedReason).toBe(REASON.replace(SECRET, '[REDACTED]'));
     expect(parked.data).toEqual({
       referenceId: 'bad-1',
-      clientPhoneNumber: '123',
+      clientPhoneNumber: '*23',
       token: '[REDACTED]',
     });
     // The job itself is untouched in Redis: redaction is for display only.

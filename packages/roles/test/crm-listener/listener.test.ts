@@ -116,6 +116,32 @@ describe('POST /v1/orders', () => {
     expect(await redis.exists(`${prefix}:order:B-1`)).toBe(0);
   });
 
+  it('refuses a year before 1900 and an orderNumber it cannot keep, naming field and problem', async () => {
+    const before = await jobCount();
+    const response = await h.post({
+      orders: [
+        deal('Y-1', { orderDate: '0050-01-01T00:00:00Z' }),
+        deal(1e21),
+        deal('Y-3', { statusDate: '1899-12-31T10:00:00+03:00' }),
+        deal(1.5),
+      ],
+    });
+    expect(response.status).toBe(400);
+    const { issues } = (await response.json()) as { issues: { path: string; message: string }[] };
+    expect(issues.map((i) => i.path)).toEqual([
+      'orders.0.orderDate',
+      'orders.1.orderNumber',
+      'orders.2.statusDate',
+      'orders.3.orderNumber',
+    ]);
+    expect(issues[0]?.message).toBe('year 50 is before 1900');
+    expect(issues[1]?.message).toMatch(/whole number .*got 1e\+21/);
+    expect(issues[2]?.message).toBe('year 1899 is before 1900');
+    expect(issues[3]?.message).toMatch(/send large or fractional ids as strings \(got 1\.5\)/);
+    expect(await jobCount()).toBe(before);
+    expect(await redis.exists(`${prefix}:order:Y-1`)).toBe(0);
+  });
+
   it('refuses more than 1,000 deals and an empty list', async () => {
     const big = { orders: Array.from({ length: 1001 }, (_, i) => deal(`T-${i}`)) };
     const response = await h.post(big);
@@ -130,7 +156,7 @@ describe('POST /v1/orders', () => {
     expect(response.status).toBe(400);
   });
 
-  it('refuses missing or wrong credentials with 401 and counts the deals', async () => {
+  it('refuses missing or wrong credentials with 401, counting each request once', async () => {
     const before = await jobCount();
     const unauthorized = await counter(h.registry, 'unauthorized');
     const raw = JSON.stringify({ orders: [deal('U-1'), deal('U-2')] });
@@ -150,7 +176,7 @@ describe('POST /v1/orders', () => {
     });
     expect(mixed.status).toBe(401);
     expect(await jobCount()).toBe(before);
-    expect(await counter(h.registry, 'unauthorized')).toBe(unauthorized + 8);
+    expect(await counter(h.registry, 'unauthorized')).toBe(unauthorized + 4);
   });
 
   it('accepts a correct HMAC signature of the raw body without a token', async () => {
