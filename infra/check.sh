@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks everything under infra/: Prometheus configuration and alert rules (promtool), the alert
 # unit tests, the Grafana dashboard and alerting provisioning, the compose stack, the Kubernetes
-# manifests, and that every YAML file parses. Needs node and the repository's node_modules
+# manifests as rendered by `kubectl kustomize` (schemas, namespace, image, hardening), and that
+# every YAML file parses. Needs node and the repository's node_modules
 # (`npm ci`); installs Debian's prometheus package for promtool when it is missing.
 #
 #   bash infra/check.sh
@@ -59,6 +60,12 @@ step "Grafana alert rules in step with alerts.yml"
 node scripts/grafana-rules.mjs --check
 step "compose, Kubernetes, alert test coverage, runbook anchors"
 node scripts/check-infra.mjs
+
+# --- Kubernetes: render every kustomization, validate what apply would create ---------------
+step "Kubernetes: kubectl kustomize + schemas, namespace, image, scale, hardening, network"
+kubectl_bin="$(bash scripts/ensure-kubectl.sh)"
+step "$("$kubectl_bin" version --client 2>/dev/null | tr '\n' ' ')"
+node scripts/check-k8s.mjs --kubectl "$kubectl_bin"
 
 # --- every YAML file parses ----------------------------------------------------------------
 step "YAML"
