@@ -60,6 +60,15 @@ step "Grafana alert rules in step with alerts.yml"
 node scripts/grafana-rules.mjs --check
 step "compose, Kubernetes, alert test coverage, runbook anchors"
 node scripts/check-infra.mjs
+# The compose file against the compose specification's schema. dclint's ordering rules are style,
+# and its port-interface rule cannot read the interface from ${CRM_LISTENER_BIND:-127.0.0.1}.
+step "compose: dclint (compose-spec schema)"
+(cd .. && npx --no-install dclint -c infra/dclint.json infra/docker-compose.yml) && echo "  docker-compose.yml matches the compose specification"
+
+# --- alerting: one sender, the webhook URL intact -------------------------------------------
+step "alerting: one sender per ALERT_SENDER; a real Alertmanager posts to a URL with & and #"
+alertmanager_bin="$(bash scripts/ensure-alertmanager.sh)"
+node scripts/test-alerting.mjs --bin "$alertmanager_bin"
 
 # --- Kubernetes: render every kustomization, validate what apply would create ---------------
 step "Kubernetes: kubectl kustomize + schemas, namespace, image, scale, hardening, network"
