@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks everything under infra/: Prometheus configuration and alert rules (promtool), the alert
 # unit tests, the Grafana dashboard and alerting provisioning, the compose stack, the Kubernetes
-# manifests as rendered by `kubectl kustomize` (schemas, namespace, image, hardening), and that
-# every YAML file parses. Needs node and the repository's node_modules
+# manifests as rendered by `kubectl kustomize` (schemas, namespace, image, hardening), the
+# alerting of the compose stack with a real Alertmanager, the runbook's log queries against real
+# log lines, and that every YAML file parses. Needs node and the repository's node_modules
 # (`npm ci`); installs Debian's prometheus package for promtool when it is missing.
 #
 #   bash infra/check.sh
@@ -75,6 +76,15 @@ step "Kubernetes: kubectl kustomize + schemas, namespace, image, scale, hardenin
 kubectl_bin="$(bash scripts/ensure-kubectl.sh)"
 step "$("$kubectl_bin" version --client 2>/dev/null | tr '\n' ' ')"
 node scripts/check-k8s.mjs --kubectl "$kubectl_bin"
+
+# --- the runbook's log queries on real log lines ---------------------------------------------
+# Runs a worker and `touchline demo` for a few seconds (Redis at REDIS_URL, or the demo's own).
+if ! command -v jq >/dev/null 2>&1; then
+  step "installing jq"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq) >/dev/null
+fi
+step "docs/operations.md log queries (jq) against real log lines"
+node scripts/check-log-queries.mjs
 
 # --- every YAML file parses ----------------------------------------------------------------
 step "YAML"
