@@ -77,6 +77,10 @@ kubectl_bin="$(bash scripts/ensure-kubectl.sh)"
 step "$("$kubectl_bin" version --client 2>/dev/null | tr '\n' ' ')"
 node scripts/check-k8s.mjs --kubectl "$kubectl_bin"
 
+# --- the image, without Docker: Dockerfile stages, the production tree, read-only run -------
+step "image: Dockerfile stages; npm ci --omit=dev tree; every role from it, read-only"
+node scripts/check-image.mjs
+
 # --- the runbook's log queries on real log lines ---------------------------------------------
 # Runs a worker and `touchline demo` for a few seconds (Redis at REDIS_URL, or the demo's own).
 if ! command -v jq >/dev/null 2>&1; then
