@@ -123,6 +123,12 @@ for (const role of ROLES) {
       `docker-compose.yml: ${role} must run ["node", "apps/cli/bin/touchline.js", "${role}"]`,
     );
   }
+  if (service.read_only !== true || !(service.tmpfs ?? []).includes('/tmp')) {
+    problems.push(`docker-compose.yml: ${role} must run read-only with a tmpfs on /tmp`);
+  }
+  if (!(service.cap_drop ?? []).includes('ALL')) {
+    problems.push(`docker-compose.yml: ${role} must drop every capability`);
+  }
   if (service.environment?.REDIS_URL !== 'redis://redis:6379') {
     problems.push(`docker-compose.yml: ${role} must use the stack's Redis`);
   }
