@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks everything under infra/: Prometheus configuration and alert rules (promtool), the alert
 # unit tests, the Grafana dashboard and alerting provisioning, the compose stack, the Kubernetes
-# manifests, and that every YAML file parses. Needs node and the repository's node_modules
+# manifests as rendered by `kubectl kustomize` (schemas, namespace, image, hardening), the
+# alerting of the compose stack with a real Alertmanager, the runbook's log queries against real
+# log lines, and that every YAML file parses. Needs node and the repository's node_modules
 # (`npm ci`); installs Debian's prometheus package for promtool when it is missing.
 #
 #   bash infra/check.sh
@@ -59,6 +61,34 @@ step "Grafana alert rules in step with alerts.yml"
 node scripts/grafana-rules.mjs --check
 step "compose, Kubernetes, alert test coverage, runbook anchors"
 node scripts/check-infra.mjs
+# The compose file against the compose specification's schema. dclint's ordering rules are style,
+# and its port-interface rule cannot read the interface from ${CRM_LISTENER_BIND:-127.0.0.1}.
+step "compose: dclint (compose-spec schema)"
+(cd .. && npx --no-install dclint -c infra/dclint.json infra/docker-compose.yml) && echo "  docker-compose.yml matches the compose specification"
+
+# --- alerting: one sender, the webhook URL intact -------------------------------------------
+step "alerting: one sender per ALERT_SENDER; a real Alertmanager posts to a URL with & and #"
+alertmanager_bin="$(bash scripts/ensure-alertmanager.sh)"
+node scripts/test-alerting.mjs --bin "$alertmanager_bin"
+
+# --- Kubernetes: render every kustomization, validate what apply would create ---------------
+step "Kubernetes: kubectl kustomize + schemas, namespace, image, scale, hardening, network"
+kubectl_bin="$(bash scripts/ensure-kubectl.sh)"
+step "$("$kubectl_bin" version --client 2>/dev/null | tr '\n' ' ')"
+node scripts/check-k8s.mjs --kubectl "$kubectl_bin"
+
+# --- the image, without Docker: Dockerfile stages, the production tree, read-only run -------
+step "image: Dockerfile stages; npm ci --omit=dev tree; every role from it, read-only"
+node scripts/check-image.mjs
+
+# --- the runbook's log queries on real log lines ---------------------------------------------
+# Runs a worker and `touchline demo` for a few seconds (Redis at REDIS_URL, or the demo's own).
+if ! command -v jq >/dev/null 2>&1; then
+  step "installing jq"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq) >/dev/null
+fi
+step "docs/operations.md log queries (jq) against real log lines"
+node scripts/check-log-queries.mjs
 
 # --- every YAML file parses ----------------------------------------------------------------
 step "YAML"

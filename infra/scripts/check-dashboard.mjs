@@ -11,7 +11,10 @@
 // every metric name in every PromQL expression (dashboard targets and infra/prometheus/alerts.yml)
 // is a Touchline metric of SPEC §5, a prom-client default metric, `up`, or one of the
 // redis_exporter metrics the stack relies on.
-import { readFileSync, readdirSync } from 'node:fs';
+// And the other way round: every touchline_* metric the code registers (`name: 'touchline_…'` in
+// apps/*/src and packages/*/src) is known here, is drawn by at least one panel, and every lag or
+// pause gauge (`*_lag_seconds`, `*_paused`) has an alert: a metric nobody looks at warns no one.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +37,8 @@ const TOUCHLINE_METRICS = {
   touchline_mcn_poll_lag_seconds: 'gauge',
   touchline_crm_orders_total: 'counter',
   touchline_leads_total: 'counter',
+  touchline_leads_poll_lag_seconds: 'gauge',
+  touchline_leads_export_paused: 'gauge',
 };
 /** Scrape-generated, and the redis_exporter metrics the alerts and the Redis panel use. */
 const OTHER_METRICS = {
@@ -252,6 +257,69 @@ if (yaml) {
   console.log(`check-dashboard: alerts.yml: ${result.count} rules use only known metrics`);
 } else {
   console.log('check-dashboard: js-yaml not found, alert rule metrics not checked');
+}
+
+// --- every registered metric is known, drawn, and (lags, pauses) alerted on -----------------
+/** touchline_* metric names registered by the sources (tests left out). */
+function registeredMetrics() {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ts$/.test(entry) && !/\.test\.ts$/.test(entry)) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/name:\s*'(touchline_[a-z0-9_]+)'/g)) {
+          names.add(m[1]);
+        }
+      }
+    }
+  };
+  for (const top of ['apps', 'packages']) {
+    const base = join(infra, '..', top);
+    for (const pkg of readdirSync(base)) {
+      try {
+        walk(join(base, pkg, 'src'));
+      } catch {
+        // a workspace without src/
+      }
+    }
+  }
+  return names;
+}
+if (args.length === 0) {
+  const registered = registeredMetrics();
+  const drawn = new Set();
+  for (const file of files) {
+    const dashboard = JSON.parse(readFileSync(file, 'utf8'));
+    for (const panel of allPanels(dashboard)) {
+      for (const target of panel.targets ?? [])
+        metricNames(target.expr ?? '').forEach((n) => drawn.add(n));
+    }
+  }
+  const alerted = new Set();
+  if (yaml) {
+    const rules = yaml.load(readFileSync(join(infra, 'prometheus/alerts.yml'), 'utf8'));
+    for (const group of rules.groups ?? []) {
+      for (const rule of group.rules ?? [])
+        metricNames(rule.expr ?? '').forEach((n) => alerted.add(n));
+    }
+  }
+  const family = (name) => [name, ...['_bucket', '_sum', '_count'].map((s) => name + s)];
+  const before = problems.length;
+  for (const name of [...registered].sort()) {
+    if (!(name in TOUCHLINE_METRICS)) {
+      problems.push(`${name} is registered by the code but unknown to check-dashboard.mjs`);
+    }
+    if (!family(name).some((n) => drawn.has(n))) problems.push(`no dashboard panel draws ${name}`);
+    if (/(_lag_seconds|_paused)$/.test(name) && !alerted.has(name)) {
+      problems.push(`no alert in alerts.yml watches ${name}`);
+    }
+  }
+  if (problems.length === before) {
+    console.log(
+      `check-dashboard: ${registered.size} registered touchline_* metrics, each drawn by a panel; lags and pauses alerted on`,
+    );
+  }
 }
 
 if (problems.length) {

@@ -56,6 +56,40 @@ for (const rule of rules.groups.flatMap((g) => g.rules)) {
     problems.push(`alerts.yml: ${rule.alert}: severity must be critical, warning or info`);
   }
 }
+// Every role has an alert that fires when Prometheus has no target for it at all (a pod stuck in
+// Pending, a Deployment scaled to zero, a compose service never started): `up == 0` cannot, as
+// there is no `up` series. absent(up{job="touchline-<role>"}) can, or a regex job matcher
+// covering the role (TouchlineNoWorkerUp covers worker and all).
+const ABSENT = /absent\(\s*up\s*\{\s*job\s*(=~|=)\s*"([^"]+)"/g;
+const absentSelectors = rules.groups
+  .flatMap((g) => g.rules)
+  .flatMap((r) => [...(r.expr ?? '').matchAll(ABSENT)].map((m) => ({ op: m[1], value: m[2] })));
+for (const role of ['worker', 'mcn-poller', 'crm-listener', 'leads', 'board']) {
+  const job = `touchline-${role}`;
+  const covered = absentSelectors.some(({ op, value }) =>
+    op === '=' ? value === job : new RegExp(`^(?:${value})$`).test(job),
+  );
+  if (!covered) {
+    problems.push(
+      `alerts.yml: no absent(up{job="${job}"}) alert: a ${role} with no target alerts no one`,
+    );
+  }
+}
+// The Kubernetes scrape job keeps Pending pods: a pod that was scheduled but cannot start
+// (ImagePullBackOff, a missing Secret) has an IP, is scraped, and reports up == 0.
+const k8sScrape = load('k8s/prometheus/prometheus.yml');
+for (const job of k8sScrape.scrape_configs ?? []) {
+  for (const r of job.relabel_configs ?? []) {
+    const drops = (r.action ?? 'replace') === 'drop';
+    if (drops && (r.source_labels ?? []).includes('__meta_kubernetes_pod_phase')) {
+      if (new RegExp(`^(?:${r.regex})$`).test('Pending')) {
+        problems.push(
+          `k8s/prometheus/prometheus.yml: job ${job.job_name} drops Pending pods (no up series, no alert)`,
+        );
+      }
+    }
+  }
+}
 // The runbook has a section for every alert (anchor = heading = alert name).
 const runbook = join(infra, '..', 'docs/operations.md');
 if (existsSync(runbook)) {
@@ -88,6 +122,12 @@ for (const role of ROLES) {
     problems.push(
       `docker-compose.yml: ${role} must run ["node", "apps/cli/bin/touchline.js", "${role}"]`,
     );
+  }
+  if (service.read_only !== true || !(service.tmpfs ?? []).includes('/tmp')) {
+    problems.push(`docker-compose.yml: ${role} must run read-only with a tmpfs on /tmp`);
+  }
+  if (!(service.cap_drop ?? []).includes('ALL')) {
+    problems.push(`docker-compose.yml: ${role} must drop every capability`);
   }
   if (service.environment?.REDIS_URL !== 'redis://redis:6379') {
     problems.push(`docker-compose.yml: ${role} must use the stack's Redis`);

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Grafana alerting rules are the Prometheus rules of infra/prometheus/alerts.yml, translated:
 // operators are alerted through Grafana, and two hand-kept copies of the same expressions would
-// drift. This script derives infra/grafana/provisioning/alerting/rules.yml from alerts.yml.
+// drift. This script derives from alerts.yml the rules.yml of both alerting provisionings of the
+// compose stack (docker-compose.yml mounts one of them, after ALERT_SENDER):
+// - infra/grafana/alerting/grafana-sends/rules.yml: the rules run and notify (the default);
+// - infra/grafana/alerting/alertmanager-sends/rules.yml: the same rules, paused, because
+//   Alertmanager notifies instead (an alert must arrive once, not twice).
 //
-//   node infra/scripts/grafana-rules.mjs --write   regenerate rules.yml
-//   node infra/scripts/grafana-rules.mjs --check   exit 1 when rules.yml is stale (infra/check.sh)
+//   node infra/scripts/grafana-rules.mjs --write   regenerate both rules.yml
+//   node infra/scripts/grafana-rules.mjs --check   exit 1 when one is stale (infra/check.sh)
 //
 // Each Prometheus expression already filters to the series that should alert, so in Grafana the
 // query (A) returns nothing when all is well and the condition (B) is "A returned a number":
@@ -16,8 +20,11 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 const infra = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(infra, 'prometheus/alerts.yml');
-const target = join(infra, 'grafana/provisioning/alerting/rules.yml');
+/** The two provisionings and whether their rules run. */
+const TARGETS = [
+  { file: 'grafana/alerting/grafana-sends/rules.yml', paused: false },
+  { file: 'grafana/alerting/alertmanager-sends/rules.yml', paused: true },
+];
 
 // js-yaml comes with the repository's dev tooling (ESLint depends on it): no extra install.
 const require = createRequire(join(infra, '..', 'package.json'));
@@ -59,7 +66,7 @@ const lookbackSeconds = (expr) => {
   return longest;
 };
 
-export function toGrafana(prometheusRules) {
+export function toGrafana(prometheusRules, { paused = false } = {}) {
   return {
     apiVersion: 1,
     groups: prometheusRules.groups.map((group) => ({
@@ -94,38 +101,52 @@ export function toGrafana(prometheusRules) {
         for: rule.for ?? '0s',
         labels: rule.labels ?? {},
         annotations: annotationsFor(rule.annotations),
-        isPaused: false,
+        isPaused: paused,
       })),
     })),
   };
 }
 
-const header =
+const header = (paused) =>
   '# Generated from infra/prometheus/alerts.yml by `node infra/scripts/grafana-rules.mjs --write`.\n' +
-  '# Do not edit: change alerts.yml and regenerate (infra/check.sh fails when this file is stale).\n';
+  '# Do not edit: change alerts.yml and regenerate (infra/check.sh fails when this file is stale).\n' +
+  (paused
+    ? '# Every rule is paused: with ALERT_SENDER=alertmanager, Alertmanager notifies, not Grafana.\n'
+    : '');
 
-const expected = toGrafana(yaml.load(readFileSync(source, 'utf8')));
+const source = yaml.load(readFileSync(join(infra, 'prometheus/alerts.yml'), 'utf8'));
 const mode = process.argv[2];
-if (mode === '--write') {
-  writeFileSync(target, header + yaml.dump(expected, { lineWidth: -1, noRefs: true }));
-  console.log(`grafana-rules: wrote ${target}`);
-} else if (mode === '--check') {
+if (mode !== '--write' && mode !== '--check') {
+  console.error('usage: grafana-rules.mjs --write | --check');
+  process.exit(2);
+}
+let stale = 0;
+for (const { file, paused } of TARGETS) {
+  const target = join(infra, file);
+  const expected = toGrafana(source, { paused });
+  if (mode === '--write') {
+    writeFileSync(target, header(paused) + yaml.dump(expected, { lineWidth: -1, noRefs: true }));
+    console.log(`grafana-rules: wrote ${target}`);
+    continue;
+  }
   let actual;
   try {
     actual = yaml.load(readFileSync(target, 'utf8'));
   } catch (error) {
     console.error(`grafana-rules: cannot read ${target}: ${error.message}`);
-    process.exit(1);
+    stale += 1;
+    continue;
   }
   if (!isDeepStrictEqual(actual, expected)) {
     console.error(
-      'grafana-rules: grafana/provisioning/alerting/rules.yml is stale; run node infra/scripts/grafana-rules.mjs --write',
+      `grafana-rules: ${file} is stale; run node infra/scripts/grafana-rules.mjs --write`,
     );
-    process.exit(1);
+    stale += 1;
+    continue;
   }
   const count = expected.groups.reduce((n, g) => n + g.rules.length, 0);
-  console.log(`grafana-rules: ${count} Grafana alert rules match alerts.yml`);
-} else {
-  console.error('usage: grafana-rules.mjs --write | --check');
-  process.exit(2);
+  console.log(
+    `grafana-rules: ${file}: ${count} Grafana alert rules match alerts.yml${paused ? ' (paused)' : ''}`,
+  );
 }
+if (stale) process.exit(1);

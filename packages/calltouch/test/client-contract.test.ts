@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { freePort } from '@touchline/testing';
 import {
   CalltouchError,
@@ -309,7 +311,7 @@ describe('failures map to codes and outcomes', () => {
     const err = await failure(client.importCalls([call(1)]));
     expect(err).toMatchObject({
       code: 'NETWORK',
-      failure: { kind: 'network', code: 'ECONNREFUSED', sent: false },
+      failure: { kind: 'network', sent: false },
       outcome: 'network_error',
     });
     expect(gateCalls).toHaveLength(1);
@@ -357,5 +359,27 @@ describe('the gate', () => {
     });
     await expect(client.importCalls([call(1)])).rejects.toThrow('limiter down');
     expect(standIn.stats().requests.total).toBe(0);
+  });
+
+  it('reads at most maxAnswerBytes of an answer; the request may have been processed', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ logId: 1, pad: 'x'.repeat(300_000) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { client } = setup({ apiUrl: url, atsUrl: url, maxAnswerBytes: 100_000 });
+      const err = await failure(client.importCalls([call(1)]));
+      expect(err).toMatchObject({
+        code: 'NETWORK',
+        failure: { kind: 'network', code: 'ERR_ANSWER_TOO_LARGE', sent: true },
+      });
+      expect(err.message).toMatch(/larger than 100000 bytes/);
+      expectNoSecrets(err);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -52,14 +52,25 @@ export function classifyStatus(
 /** Transport error codes of a request that ran out of time (got's and Node's). */
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
-/** Connection errors where the request provably never reached the server. */
-const NOT_SENT_CODES = new Set([
+/**
+ * Connection errors where the request provably never reached the server. Node 24 reports a
+ * refused connection through got as ERR_SOCKET_CLOSED_BEFORE_CONNECTION rather than
+ * ECONNREFUSED (sindresorhus/got#2469).
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
+  'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
   'ENOTFOUND',
   'EAI_AGAIN',
   'ENETUNREACH',
   'EHOSTUNREACH',
 ]);
+
+/**
+ * Transport errors worth an immediate retry of an idempotent GET: the request never arrived,
+ * or the connection broke (a reused keep-alive socket the server had closed).
+ */
+export const RETRIED_GET_CODES: readonly string[] = [...NOT_SENT_CODES, 'ECONNRESET', 'EPIPE'];
 
 /** The `code` of a transport error (got's RequestError and Node's system errors carry one). */
 export function errorCode(err: unknown): string | undefined {

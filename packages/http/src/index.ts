@@ -1,2 +1,3 @@
 export * from './retry-after.ts';
 export * from './failure.ts';
+export * from './bounded.ts';

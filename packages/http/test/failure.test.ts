@@ -58,7 +58,14 @@ describe('classifyTransport', () => {
   });
 
   it('knows which connection errors prove the request never left', () => {
-    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'])
+    for (const code of [
+      'ECONNREFUSED',
+      'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'ENETUNREACH',
+      'EHOSTUNREACH',
+    ])
       expect(classifyTransport(withCode(code))).toEqual({ kind: 'network', code, sent: false });
     for (const code of ['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'])
       expect(classifyTransport(withCode(code))).toEqual({ kind: 'network', code, sent: true });

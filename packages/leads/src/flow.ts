@@ -1,4 +1,5 @@
 import got from 'got';
+import { limitAnswer } from '@touchline/http';
 import type { Logger } from '@touchline/logger';
 import { leadsMetrics, type Registry } from '@touchline/metrics';
 import type { BatchItem, DeliveryContext, FlowDefinition, ItemOutcome } from '@touchline/queue';
@@ -21,6 +22,8 @@ export interface LeadsFlowOptions {
   /** POSTs in flight per process. Default 4. */
   readonly concurrency?: number;
 }
+
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** What a delivered lead's job keeps (Bull Board shows it). */
 export interface LeadDeliveryResult {
@@ -63,22 +66,27 @@ export function createLeadsFlow(options: LeadsFlowOptions): FlowDefinition<LeadJ
     const body = JSON.stringify(payload);
     let answer: { status: number; body: string };
     try {
-      const response = await got.post(webhookUrl, {
-        body,
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          // Signed per attempt, so that each carries the time it left (docs/leads.md).
-          ...signLeadRequest(body, secret),
-          'Idempotency-Key': payload.requestId,
-          'user-agent': 'touchline-leads',
-        },
-        timeout: { request: timeoutMs },
-        // One retry layer: BullMQ's, with backoff and jitter across processes.
-        retry: { limit: 0 },
-        throwHttpErrors: false,
-        followRedirect: false,
-        hooks: { beforeRequest: [() => ctx.inflight.mark([item.id])] },
-      });
+      const response = await limitAnswer(
+        got.post(webhookUrl, {
+          body,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            // Signed per attempt, so that each carries the time it left (docs/leads.md).
+            ...signLeadRequest(body, secret),
+            'Idempotency-Key': payload.requestId,
+            'user-agent': 'touchline-leads',
+          },
+          timeout: { request: timeoutMs },
+          // One retry layer: BullMQ's, with backoff and jitter across processes.
+          retry: { limit: 0 },
+          throwHttpErrors: false,
+          followRedirect: false,
+          hooks: { beforeRequest: [() => ctx.inflight.mark([item.id])] },
+        }),
+        // Only the start of an answer is kept (docs/leads.md); a receiver's page of megabytes is
+        // not read into memory.
+        MAX_ANSWER_BYTES,
+      );
       answer = { status: response.statusCode, body: response.body };
     } catch (err) {
       const failure = toTransportFailure(err);

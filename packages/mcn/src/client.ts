@@ -1,4 +1,6 @@
 import got, { type Response } from 'got';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RETRIED_GET_CODES, errorCode, limitAnswer } from '@touchline/http';
 import { McnError } from './errors.ts';
 import {
   callLogPageSchema,
@@ -30,6 +32,8 @@ export interface McnClientOptions {
   timeoutMs?: number;
   /** Calls asked per page, at most 1000 (default 1000). */
   pageSize?: number;
+  /** Largest page read into memory, bytes (default 32 MiB: 1,000 calls are about 1 MiB). */
+  maxAnswerBytes?: number;
   /** Timeouts of `openRecording` (see `src/recording.ts`). */
   recordingTimeouts?: RecordingTimeouts;
 }
@@ -61,6 +65,7 @@ export function createMcnClient(options: McnClientOptions): McnClient {
     throw new RangeError(`pageSize must be an integer 1..${MCN_MAX_PAGE_SIZE}, got ${pageSize}`);
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxAnswerBytes = options.maxAnswerBytes ?? 32 * 1024 * 1024;
   const token = options.token;
   const redact = (text: string) => (token ? text.split(token).join('[REDACTED]') : text);
   const base = options.apiUrl.replace(/\/+$/, '');
@@ -71,25 +76,30 @@ export function createMcnClient(options: McnClientOptions): McnClient {
     timeout: { request: timeoutMs },
     throwHttpErrors: false,
     responseType: 'text',
-    retry: {
-      // Only transport failures of these idempotent GETs: a reset or refused connection is
-      // worth two quick retries. HTTP statuses and timeouts go back to the poller, which owns
-      // the schedule, so one slow API does not multiply into three timeouts per page.
-      limit: 2,
-      methods: ['GET'],
-      statusCodes: [],
-      errorCodes: ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'],
-      calculateDelay: ({ attemptCount, computedValue }) =>
-        computedValue === 0 ? 0 : Math.min(250 * 2 ** (attemptCount - 1), 1000),
-    },
+    // A redirect would carry the Bearer token wherever it points (even https → http): a 3xx is
+    // an answer like any other, and fails the page.
+    followRedirect: false,
+    retry: { limit: 0 },
   });
 
+  /**
+   * One page. Only a transport failure of this idempotent GET — a reset or refused connection —
+   * is worth two quick retries, here (got's own retry lets some escape on Node 24: got#2469).
+   * HTTP statuses and timeouts go back to the poller, which owns the schedule, so one slow API
+   * does not multiply into three timeouts per page.
+   */
   async function fetchPage(request: FailedRequest, searchParams: Record<string, string | number>) {
     let response: Response<string>;
-    try {
-      response = await http.get(url, { searchParams });
-    } catch (err) {
-      throw errorFromTransport(err, request);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await limitAnswer(http.get(url, { searchParams }), maxAnswerBytes);
+        break;
+      } catch (err) {
+        const code = errorCode(err);
+        if (attempt >= 3 || code === undefined || !RETRIED_GET_CODES.includes(code))
+          throw errorFromTransport(err, request);
+        await sleep(Math.min(250 * 2 ** (attempt - 1), 1000));
+      }
     }
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw errorFromStatus(response.statusCode, response.headers, response.body, request);

@@ -31,8 +31,10 @@ async function stop(): Promise<void> {
 afterEach(stop);
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
-const client = (apiUrl: string, extra: { timeoutMs?: number; pageSize?: number } = {}) =>
-  createMcnClient({ apiUrl, token: TOKEN, accountId: 'acc 1', vpbxId: '42', ...extra });
+const client = (
+  apiUrl: string,
+  extra: { timeoutMs?: number; pageSize?: number; maxAnswerBytes?: number } = {},
+) => createMcnClient({ apiUrl, token: TOKEN, accountId: 'acc 1', vpbxId: '42', ...extra });
 
 function json(
   res: ServerResponse,
@@ -157,5 +159,28 @@ describe('createMcnClient over real HTTP', () => {
     return expect(
       client('http://127.0.0.1:1').fetchCallLog('23.11.2025', '2025-11-23'),
     ).rejects.toThrow(RangeError);
+  });
+
+  it('never follows a redirect: the Bearer token stays with MCN', async () => {
+    const url = await serve((req, res) => {
+      if (req.url?.startsWith('/elsewhere')) return json(res, 200, { items: [] });
+      res.writeHead(301, { location: '/elsewhere/call_log' });
+      res.end();
+    });
+    const err = await failure(client(url).fetchCallLog('2025-11-01', '2025-11-01'));
+    expect(err).toMatchObject({ status: 301 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reads at most maxAnswerBytes of a page', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items: [], pad: 'x'.repeat(200_000) }));
+    });
+    const err = await failure(
+      client(url, { maxAnswerBytes: 50_000 }).fetchCallLog('2025-11-01', '2025-11-01'),
+    );
+    expect(err.message).toMatch(/larger than 50000 bytes/);
+    expect(err.message).not.toContain(TOKEN);
   });
 });
