@@ -14,6 +14,9 @@ const snapshot = (at: number, delivered: number, requests: number, parked = 0): 
     leads: queue,
   },
   points: requests,
+  recordings: { linked: 3, played: 2, failed: 0 },
+  events: { mcn: 10, calltouch: 1, callsWithoutEvent: 1 },
+  lanes: { live: 4, backlog: 900 },
 });
 const info = {
   urls: ['Bull Board: http://127.0.0.1:3000/'],

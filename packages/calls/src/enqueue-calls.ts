@@ -1,9 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { addJobsAtomically, toNewJob, type NewJob } from '@touchline/queue';
+import {
+  addJobsAtomically,
+  laneJobOptions,
+  toNewJob,
+  type Lane,
+  type NewJob,
+} from '@touchline/queue';
 import { createHash } from 'node:crypto';
 import type { InvalidMcnRecord, McnCall } from '@touchline/mcn';
-import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
+import { callEndedAt, toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
 import { callsFlowSpec, type CallJob } from './flow.ts';
 
 export interface EnqueueSummary {
@@ -27,7 +33,33 @@ export const emptySummary = (): EnqueueSummary => ({
 });
 
 /** How long a day's set of seen call ids is kept after the day: bounded, but past any re-read. */
-const SEEN_TTL_SECONDS = 8 * 86_400;
+export const SEEN_TTL_SECONDS = 8 * 86_400;
+
+/** Which lane a call waits in: every call of a backfill is backlog. */
+export type LaneOf = (call: McnCall) => Lane;
+
+/**
+ * Live when the call ended within `windowMs` of `now` (or its end cannot be read: then it is
+ * news to us), backlog otherwise — a catch-up day after an outage is backlog by itself.
+ */
+export function laneByEnd(zone: string, windowMs: number, now: number): LaneOf {
+  return (call) => {
+    if (windowMs <= 0) return 'live';
+    const end = callEndedAt(call, zone);
+    return end === undefined || now - end <= windowMs ? 'live' : 'backlog';
+  };
+}
+
+export interface EnqueueCallsOptions {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  /** The day's set of enqueued callids (`pollerKeys(prefix).seen(day)`). */
+  readonly seenKey: string;
+  readonly mapping: ToCalltouchCallOptions;
+  readonly lane: LaneOf;
+  /** Told which calls were new (not seen before), whatever became of them. */
+  readonly onFresh?: (calls: readonly McnCall[]) => void;
+}
 
 /**
  * Enqueues the calls of one MCN day that were not seen before. De-duplication by `callid` uses
@@ -41,13 +73,11 @@ const SEEN_TTL_SECONDS = 8 * 86_400;
  * parked by the worker with their reason, where operators see and can replay them.
  */
 export async function enqueueCalls(
-  redis: Redis,
-  queue: Queue,
-  seenKey: string,
+  options: EnqueueCallsOptions,
   calls: readonly McnCall[],
-  mapping: ToCalltouchCallOptions,
   summary: EnqueueSummary = emptySummary(),
 ): Promise<EnqueueSummary> {
+  const { redis, queue, seenKey, mapping } = options;
   summary.read += calls.length;
   if (calls.length === 0) return summary;
   const unique = [...new Map(calls.map((c) => [c.callid, c])).values()];
@@ -71,13 +101,14 @@ export async function enqueueCalls(
     } else {
       summary.enqueued += 1;
     }
-    jobs.push(toNewJob(callsFlowSpec, { mcn: call }));
+    jobs.push(toNewJob(callsFlowSpec, { mcn: call }, laneJobOptions(options.lane(call))));
   }
   // Jobs first inside the transaction, then the marks: all in one MULTI.
   await addJobsAtomically(queue, jobs, (multi) => {
     multi.sadd(seenKey, ...fresh.map((c) => c.callid));
     multi.expire(seenKey, SEEN_TTL_SECONDS);
   });
+  options.onFresh?.(fresh);
   return summary;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CalltouchClient } from '@touchline/calltouch';
 import type { CalltouchStack } from '@touchline/calltouch-delivery';
 import { mcnCallSchema } from '@touchline/mcn';
-import { calltouchMetrics, type Registry } from '@touchline/metrics';
+import { calltouchMetrics, freshnessMetrics, type Registry } from '@touchline/metrics';
 import {
   retryingJobOptions,
   toJobId,
@@ -11,7 +11,7 @@ import {
   type ItemOutcome,
 } from '@touchline/queue';
 import { createCallsDelivery } from './delivery.ts';
-import type { ToCalltouchCallOptions } from './mapping/index.ts';
+import { callEndedAt, type ToCalltouchCallOptions } from './mapping/index.ts';
 
 /**
  * A `calls` job carries the MCN record as read, not the mapped call: workers map it when they
@@ -60,6 +60,7 @@ export interface CallsFlowOptions {
 export function createCallsFlow(options: CallsFlowOptions): FlowDefinition<CallJob> {
   const client: CalltouchClient = options.calltouch.client;
   const items = calltouchMetrics(options.registry).items;
+  const freshness = freshnessMetrics(options.registry).calls;
   return {
     ...callsFlowSpec,
     batch: {
@@ -73,9 +74,13 @@ export function createCallsFlow(options: CallsFlowOptions): FlowDefinition<CallJ
       mapping: options.mapping,
       ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
     }),
-    onOutcome(_item, outcome: ItemOutcome) {
+    onOutcome(item, outcome: ItemOutcome) {
       if (outcome.kind === 'delivered') {
         items.inc({ endpoint: 'calls_import', outcome: 'delivered' });
+        // How long the call took from its end at MCN to Calltouch's acceptance, once per call.
+        const endedAt = callEndedAt(item.data.mcn, options.mapping.mcnTimeZone);
+        if (endedAt !== undefined && !outcome.duplicate)
+          freshness.observe({ lane: item.lane }, Math.max(0, Date.now() - endedAt) / 1000);
         if (outcome.duplicate) items.inc({ endpoint: 'calls_import', outcome: 'duplicate' });
       } else if (outcome.kind === 'rejected') {
         items.inc({ endpoint: 'calls_import', outcome: 'rejected' });

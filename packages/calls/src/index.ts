@@ -3,3 +3,4 @@ export * from './flow.ts';
 export * from './enqueue-calls.ts';
 export * from './delivery.ts';
 export * from './poller.ts';
+export * from './events.ts';

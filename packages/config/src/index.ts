@@ -5,3 +5,4 @@ export * from './schemas.ts';
 export { loadEnv } from './load-env.ts';
 export * from './redis-url.ts';
 export { parseSigningKeys, signingKeys, type ParsedSigningKeys } from './signing-keys.ts';
+export { parseCidr, type Cidr, type TrustProxy } from './network.ts';

@@ -47,6 +47,14 @@ const mcn = {
   MCN_TIMEZONE: vars.MCN_TIMEZONE,
   MCN_POLL_INTERVAL_SECONDS: vars.MCN_POLL_INTERVAL_SECONDS,
   CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+  CALLS_LIVE_WINDOW_MINUTES: vars.CALLS_LIVE_WINDOW_MINUTES,
+};
+
+/** How the poller reads: cheap tail reads, full reads on a slower schedule, event triggers. */
+const mcnReads = {
+  MCN_TAIL_OVERLAP_MINUTES: vars.MCN_TAIL_OVERLAP_MINUTES,
+  MCN_FULL_READ_INTERVAL_MINUTES: vars.MCN_FULL_READ_INTERVAL_MINUTES,
+  MCN_EVENTS_MIN_GAP_MS: vars.MCN_EVENTS_MIN_GAP_MS,
 };
 
 const worker = {
@@ -146,6 +154,7 @@ const leads = {
   LEADS_WEBHOOK_SECRET: vars.LEADS_WEBHOOK_SECRET.optional(),
   LEADS_POLL_INTERVAL_SECONDS: vars.LEADS_POLL_INTERVAL_SECONDS,
   LEADS_REQUEST_FLAGS: vars.LEADS_REQUEST_FLAGS,
+  LEADS_EVENTS_MIN_GAP_SECONDS: vars.LEADS_EVENTS_MIN_GAP_SECONDS,
 };
 
 const requireLeadsSecret = (
@@ -166,6 +175,10 @@ const crmListener = {
   CRM_LISTENER_PORT: vars.CRM_LISTENER_PORT,
   CRM_WEBHOOK_SECRET: vars.CRM_WEBHOOK_SECRET,
   CALLTOUCH_TIMEZONE: vars.CALLTOUCH_TIMEZONE,
+  MCN_WEBHOOK_SECRET: vars.MCN_WEBHOOK_SECRET.optional(),
+  MCN_WEBHOOK_ALLOW_CIDRS: vars.MCN_WEBHOOK_ALLOW_CIDRS.optional(),
+  CALLTOUCH_WEBHOOK_SECRET: vars.CALLTOUCH_WEBHOOK_SECRET.optional(),
+  HTTP_TRUST_PROXY: vars.HTTP_TRUST_PROXY,
 };
 
 const board = {
@@ -231,7 +244,7 @@ export const schemas = {
     requireAtsCredentials(cfg, ctx);
     requireSigningKey(cfg, ctx);
   }, always),
-  mcnPoller: z.object({ ...base, ...mcn }),
+  mcnPoller: z.object({ ...base, ...mcn, ...mcnReads }),
   backfill: z.object({ ...base, ...mcn }),
   crmListener: z
     .object({ ...crmListener, ...recordingsServed, ...mcnForRecordings })
@@ -256,7 +269,15 @@ export const schemas = {
   }),
   /** Every role in one process (`touchline all`). */
   all: z
-    .object({ ...worker, ...leads, ...mcn, ...crmListener, ...board, ...recordingsServed })
+    .object({
+      ...worker,
+      ...leads,
+      ...mcn,
+      ...mcnReads,
+      ...crmListener,
+      ...board,
+      ...recordingsServed,
+    })
     .superRefine((cfg, ctx) => {
       requireAtsCredentials(cfg, ctx);
       requireLeadsSecret(cfg, ctx);
@@ -268,6 +289,7 @@ export const schemas = {
 export type BaseConfig = z.output<typeof schemas.base>;
 export type WorkerConfig = z.output<typeof schemas.worker>;
 export type McnPollerConfig = z.output<typeof schemas.mcnPoller>;
+export type BackfillConfig = z.output<typeof schemas.backfill>;
 export type CrmListenerConfig = z.output<typeof schemas.crmListener>;
 export type LeadsConfig = z.output<typeof schemas.leads>;
 export type BoardConfig = z.output<typeof schemas.board>;

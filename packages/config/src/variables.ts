@@ -14,6 +14,7 @@ import {
   url,
 } from './helpers.ts';
 import { signingKeys } from './signing-keys.ts';
+import { cidrList, trustProxy } from './network.ts';
 
 interface Variable {
   readonly schema: z.ZodType;
@@ -234,6 +235,53 @@ export const VARIABLES = {
     group: 'MCN',
     default: '60',
     doc: 'Seconds between two reads of the MCN call log.',
+  }),
+  CALLS_LIVE_WINDOW_MINUTES: v(int({ min: 0, max: 1440 }), {
+    group: 'MCN',
+    default: '15',
+    doc: 'Calls that ended within this many minutes go ahead of every backlog (backfill, catch-up days, replayed items): the live lane. 0 puts every call in one lane.',
+  }),
+  MCN_TAIL_OVERLAP_MINUTES: v(int({ min: 1, max: 1440 }), {
+    group: 'MCN',
+    default: '60',
+    doc: 'A frequent read of the call log starts this many minutes of calls before its end (the log is ordered by start, so a call that started earlier and ended later lands before the end). Longer than the longest call you expect.',
+  }),
+  MCN_FULL_READ_INTERVAL_MINUTES: v(int({ min: 1, max: 1440 }), {
+    group: 'MCN',
+    default: '15',
+    doc: 'Minutes between two reads of the whole day, which also count what the frequent tail reads missed (touchline_mcn_calls_total{outcome="full_read_only"}).',
+  }),
+  MCN_EVENTS_MIN_GAP_MS: v(int({ min: 0, max: 600_000 }), {
+    group: 'Events',
+    default: '1000',
+    doc: 'Least time between two reads of the call log that MCN events trigger; a burst of events makes one read.',
+  }),
+  MCN_WEBHOOK_SECRET: v(secret().pipe(z.string().min(16, 'expected at least 16 characters')), {
+    group: 'Events',
+    secret: true,
+    doc: 'Secret token of the MCN VPBX webhooks (set in the MCN cabinet; it travels in the body). Set: POST /v1/mcn/events on crm-listener reads the call log at once on a call end. Unset: events are refused (401) and the poll alone reads.',
+  }),
+  MCN_WEBHOOK_ALLOW_CIDRS: v(cidrList(), {
+    group: 'Events',
+    doc: "Addresses MCN's webhooks may come from, e.g. 85.94.49.0/25,85.94.32.0/24 (MCN's documented sources). Unset: any address with the right secret. Behind a proxy, set HTTP_TRUST_PROXY too.",
+  }),
+  CALLTOUCH_WEBHOOK_SECRET: v(
+    secret().pipe(z.string().min(16, 'expected at least 16 characters')),
+    {
+      group: 'Events',
+      secret: true,
+      doc: "Secret of Calltouch's lead webhook, which you put in the URL you give Calltouch: …/v1/calltouch/events?secret=…. Set: each new lead triggers a read of the requests journal. Unset: refused (401).",
+    },
+  ),
+  LEADS_EVENTS_MIN_GAP_SECONDS: v(int({ min: 1, max: 3600 }), {
+    group: 'Events',
+    default: '5',
+    doc: 'Least time between two reads of the requests journal that Calltouch events trigger (each read spends API points).',
+  }),
+  HTTP_TRUST_PROXY: v(trustProxy(), {
+    group: 'Events',
+    default: 'false',
+    doc: 'Proxies in front of crm-listener whose X-Forwarded-For is believed (for MCN_WEBHOOK_ALLOW_CIDRS): false, true, a number of hops, or proxy addresses/CIDR blocks.',
   }),
   CRM_LISTENER_PORT: v(port(), {
     group: 'CRM',

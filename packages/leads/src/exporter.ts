@@ -10,9 +10,15 @@ import {
   toRequestFlags,
   type ExportSlice,
 } from './export-window.ts';
+import { readLeadsExportState } from './export-state.ts';
 import { leadsKeys } from './flow-spec.ts';
 import { leadsExportMetrics } from './metrics.ts';
-import { createTickLock } from './tick-lock.ts';
+import {
+  createCoalescedTrigger,
+  createLease,
+  type CoalescedTrigger,
+  type createWakeSignal,
+} from '@touchline/queue';
 
 export interface LeadsExporterOptions {
   readonly redis: Redis;
@@ -37,6 +43,10 @@ export interface LeadsExporterOptions {
   /** Days read per tick while catching up after downtime. Default 7. */
   readonly maxDaysPerTick?: number;
   readonly now?: () => number;
+  /** Calltouch lead events: the signal the public HTTP role sends; unset = the poll alone reads. */
+  readonly wake?: ReturnType<typeof createWakeSignal>;
+  /** LEADS_EVENTS_MIN_GAP_SECONDS in ms: least time between two reads events trigger. */
+  readonly eventsMinGapMs?: number;
 }
 
 export interface LeadsTickResult {
@@ -68,7 +78,7 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
   const now = options.now ?? Date.now;
   const flags = toRequestFlags(options.flags ?? []);
   const keys = leadsKeys(options.prefix);
-  const lock = createTickLock(redis, keys.lock);
+  const lock = createLease(redis, keys.lock);
   const log = logger.child({ component: 'leads-export' });
   const metrics = options.registry ? leadsExportMetrics(options.registry) : undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -157,7 +167,7 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
   };
 
   /** One export now; resolves when it is done. Never throws: failures wait for the next tick. */
-  const tick = async (): Promise<LeadsTickResult> => {
+  const exportNow = async (): Promise<LeadsTickResult> => {
     const startedAt = now();
     try {
       const held = await lock.run(() => readWindow(startedAt));
@@ -186,6 +196,23 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
     }
   };
 
+  /** One export at a time in this process (the lease makes it one at a time fleet-wide). */
+  let serial: Promise<unknown> = Promise.resolve();
+  const tick = (): Promise<LeadsTickResult> => {
+    const next = serial.then(exportNow);
+    serial = next.catch(() => undefined);
+    return next;
+  };
+
+  /** A lead event: read now, unless the budget pauses the export (then the new day reads). */
+  const onEvent = async () => {
+    const state = await readLeadsExportState(redis, options.prefix).catch(() => undefined);
+    if (state?.pausedUntil !== undefined && state.pausedUntil > now()) return;
+    await tick();
+  };
+  let trigger: CoalescedTrigger | undefined;
+  let subscription: { close(): Promise<void> } | undefined;
+
   const schedule = (delayMs: number) => {
     if (closed) return;
     timer = setTimeout(() => {
@@ -205,15 +232,24 @@ export function createLeadsExporter(options: LeadsExporterOptions) {
     name: 'leads-export',
     /** Runs one export now (tests, operators); while another export holds the lease it is skipped. */
     exportOnce: tick,
+    /** What a Calltouch lead event does, without Redis pub/sub (tests). */
+    onEvent: () => trigger?.request(),
     async start() {
       if (started || closed) return;
       started = true;
+      if (options.wake) {
+        trigger = createCoalescedTrigger(onEvent, { minGapMs: options.eventsMinGapMs ?? 5_000 });
+        subscription = await options.wake.listen(redis, () => trigger?.request());
+      }
       schedule(0);
     },
     async close() {
       closed = true;
       clearTimeout(timer);
+      await subscription?.close();
+      await trigger?.close();
       await running;
+      await serial;
     },
   };
 }

@@ -38,4 +38,6 @@ export const leadsKeys = (prefix: string) => ({
   lock: `${prefix}:leads-export:lock`,
   /** requestIds already enqueued, per Calltouch day of the slice that read them. */
   seen: (day: string) => `${prefix}:leads-export:seen:${day}`,
+  /** The channel on which the public HTTP role asks for a read (Calltouch lead events). */
+  wake: `${prefix}:leads-export:wake`,
 });

@@ -5,7 +5,7 @@ export * from './flow-spec.ts';
 export * from './export-window.ts';
 export * from './enqueue-leads.ts';
 export * from './export-state.ts';
-export * from './tick-lock.ts';
 export * from './metrics.ts';
 export * from './exporter.ts';
 export * from './flow.ts';
+export * from './events.ts';

@@ -1,7 +1,7 @@
 import got, { type Response } from 'got';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RETRIED_GET_CODES, errorCode, limitAnswer } from '@touchline/http';
-import { McnError } from './errors.ts';
+import { McnError, isMcnError } from './errors.ts';
 import {
   callLogPageSchema,
   describeIssues,
@@ -47,6 +47,29 @@ export interface CallLogResult {
   pages: number;
 }
 
+/** What {@link McnClient.readDay} read of one day: from `offset` to the end of the log. */
+export interface CallLogSlice extends CallLogResult {
+  /** Where the read started. */
+  readonly offset: number;
+  /** Rows of the day's log at the time of the read: the offset after its last row. */
+  readonly end: number;
+  /** The first row of each page read, by offset: where a later tail read may start. */
+  readonly pageStarts: readonly { readonly offset: number; readonly date: string | undefined }[];
+  /** The row of each call of `calls` (same order): where it stood in the day's log. */
+  readonly rows: readonly number[];
+}
+
+export interface ReadDayOptions {
+  /** The first row to read (0: the whole day). */
+  readonly offset?: number;
+  /** Rows the day had at the last read: the pages up to there are fetched concurrently. */
+  readonly expectedEnd?: number;
+  /** Pages in flight at once (default 3). */
+  readonly concurrency?: number;
+  /** Each page's outcome (`ok` or the error code, lower case), for request metrics. */
+  readonly onPage?: (outcome: string) => void;
+}
+
 export interface McnClient extends RecordingSource {
   /**
    * All calls with `date` in dateFrom..dateTo (YYYY-MM-DD, inclusive, MCN's zone), paging with
@@ -54,6 +77,12 @@ export interface McnClient extends RecordingSource {
    * a range is read whole or not at all, so a checkpoint never skips a failed page.
    */
   fetchCallLog(dateFrom: string, dateTo: string): Promise<CallLogResult>;
+  /**
+   * One day of the call log from `offset` to its end — the tail of today, or the whole day —
+   * the known pages concurrently within a small bound, then page by page until a page comes
+   * back shorter than asked. Read whole or not at all (throws {@link McnError}).
+   */
+  readDay(day: string, options?: ReadDayOptions): Promise<CallLogSlice>;
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -122,8 +151,86 @@ export function createMcnClient(options: McnClientOptions): McnClient {
     timeouts: options.recordingTimeouts,
   });
 
+  const observed = async (
+    what: FailedRequest,
+    query: Record<string, string | number>,
+    onPage: ((outcome: string) => void) | undefined,
+  ) => {
+    try {
+      const items = await fetchPage(what, query);
+      onPage?.('ok');
+      return items;
+    } catch (err) {
+      onPage?.(isMcnError(err) ? err.code.toLowerCase() : 'error');
+      throw err;
+    }
+  };
+
+  const readDay: McnClient['readDay'] = async (day, opts = {}) => {
+    if (!DAY_RE.test(day)) throw new RangeError(`day must be YYYY-MM-DD, got ${day}`);
+    const start = Math.max(0, opts.offset ?? 0);
+    const page = (offset: number) =>
+      observed(
+        { what: `call_log ${day} offset ${offset}`, redact },
+        { date_from: day, date_to: day, limit: pageSize, offset },
+        opts.onPage,
+      );
+    // The pages the day had last time are there for sure: ask them at once, a few at a time.
+    const known: number[] = [];
+    for (let o = start; o + pageSize <= (opts.expectedEnd ?? 0); o += pageSize) known.push(o);
+    const pages: { offset: number; items: unknown[] }[] = [];
+    const concurrency = Math.max(1, opts.concurrency ?? 3);
+    for (let i = 0; i < known.length; i += concurrency) {
+      const batch = known.slice(i, i + concurrency);
+      const items = await Promise.all(batch.map((o) => page(o)));
+      batch.forEach((offset, j) => pages.push({ offset, items: items[j] ?? [] }));
+    }
+    // Then page by page until a short page: the end of the log now.
+    let next = start + known.length * pageSize;
+    const short = pages.find((p) => p.items.length < pageSize);
+    if (!short) {
+      for (;;) {
+        if (pages.length >= MAX_PAGES)
+          throw badResponse({ what: `call_log ${day}`, redact }, `more than ${MAX_PAGES} pages`);
+        const items = await page(next);
+        pages.push({ offset: next, items });
+        if (items.length < pageSize) break;
+        next += items.length;
+      }
+    }
+    const calls: McnCall[] = [];
+    const rows: number[] = [];
+    const invalid: InvalidMcnRecord[] = [];
+    const seen = new Set<string>();
+    const pageStarts: { offset: number; date: string | undefined }[] = [];
+    let end = start;
+    for (const p of pages) {
+      const parsed = parseCallLogItems(p.items);
+      invalid.push(...parsed.invalid);
+      for (const [i, call] of parsed.calls.entries()) {
+        // Calls logged while we page shift the rows after them: a callid read on the previous
+        // page is the same call, not a new one.
+        if (seen.has(call.callid)) continue;
+        seen.add(call.callid);
+        calls.push(call);
+        // Approximate when some records of the page did not parse; exact otherwise.
+        rows.push(p.offset + i);
+      }
+      const first = parsed.calls[0];
+      if (p.items.length > 0)
+        pageStarts.push({
+          offset: p.offset,
+          date: typeof first?.date === 'string' ? first.date : undefined,
+        });
+      end = Math.max(end, p.offset + p.items.length);
+      if (p.items.length < pageSize) break;
+    }
+    return { calls, invalid, pages: pages.length, offset: start, end, pageStarts, rows };
+  };
+
   return {
     openRecording: (callid, opts) => recordings.openRecording(callid, opts),
+    readDay,
     async fetchCallLog(dateFrom, dateTo) {
       if (!DAY_RE.test(dateFrom) || !DAY_RE.test(dateTo)) {
         throw new RangeError(`dates must be YYYY-MM-DD, got ${dateFrom}..${dateTo}`);

@@ -12,6 +12,8 @@ export {
   type McnClient,
   type McnClientOptions,
   type CallLogResult,
+  type CallLogSlice,
+  type ReadDayOptions,
 } from './client.ts';
 export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
 export {

@@ -185,6 +185,25 @@ export const recordingsMetrics = memo((registry: Registry) => {
   };
 });
 
+export const eventMetrics = memo((registry: Registry) => ({
+  events: new Counter({
+    name: 'touchline_events_total',
+    help: 'Webhook events received (MCN call events, Calltouch lead events), by source and outcome: accepted (a read was asked for), ignored (authentic, nothing to read), unauthorized.',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [registry],
+  }),
+}));
+
+export const freshnessMetrics = memo((registry: Registry) => ({
+  calls: new Histogram({
+    name: 'touchline_call_freshness_seconds',
+    help: 'From the end of a call at MCN to its acceptance by Calltouch, by lane (live, backlog).',
+    labelNames: ['lane'] as const,
+    buckets: [0.5, 1, 1.5, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900, 3600, 21600, 86400],
+    registers: [registry],
+  }),
+}));
+
 export const crmMetrics = memo((registry: Registry) => ({
   orders: new Counter({
     name: 'touchline_crm_orders_total',

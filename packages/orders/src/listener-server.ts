@@ -28,6 +28,11 @@ export interface CrmListenerServerOptions {
   readonly intakeTimeoutMs?: number;
   /** Bounds on how slowly a client may send (defaults: {@link DEFAULT_LISTENER_TIMEOUTS}). */
   readonly timeouts?: Partial<ListenerTimeouts>;
+  /**
+   * Proxies whose X-Forwarded-For is believed for `request.ip` (HTTP_TRUST_PROXY, as Fastify's
+   * `trustProxy`); default none.
+   */
+  readonly trustProxy?: boolean | number | string[];
 }
 
 /**
@@ -103,6 +108,14 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
     forceCloseConnections: true,
     return503OnClosing: true,
     requestTimeout: timeouts.requestMs,
+    // A number of hops, as a function: Fastify's types take the other forms as they are.
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(options.trustProxy)
+        : (options.trustProxy ?? false),
     // Node checks both timeouts on this interval (default 30 s, which would stretch them).
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1_000 },
   });

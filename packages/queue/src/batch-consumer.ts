@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@touchline/logger';
 import type { FlowDefinition } from './flow.ts';
 import { createInflight } from './inflight.ts';
+import { laneOf } from './lanes.ts';
 import type { BatchItem, ItemOutcome } from './outcome.ts';
 
 export interface BatchConsumerOptions<T> {
@@ -146,6 +147,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         attemptsMade: job.attemptsMade,
         attempts: job.opts.attempts ?? 1,
         maybeDelivered: maybeDelivered.has(id),
+        lane: laneOf(job.priority),
       };
       if (!parsed.success) {
         const reason = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;

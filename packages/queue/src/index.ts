@@ -1,4 +1,5 @@
 export * from './flow.ts';
+export * from './lanes.ts';
 export * from './identifiers.ts';
 export * from './add-atomically.ts';
 export * from './outcome.ts';
@@ -7,3 +8,5 @@ export * from './inflight.ts';
 export * from './batch-consumer.ts';
 export * from './replay.ts';
 export * from './queue-metrics.ts';
+export * from './lease.ts';
+export * from './wake.ts';

@@ -1,3 +1,5 @@
+import type { Lane } from './lanes.ts';
+
 /**
  * What happened to one item of a batch. The consumer turns each into a BullMQ transition:
  * - delivered  → completed (`duplicate` when it may have been delivered before: counted);
@@ -25,6 +27,8 @@ export interface BatchItem<T> {
   readonly attempts: number;
   /** True when this item was in a request whose answer never came (it may be delivered). */
   readonly maybeDelivered: boolean;
+  /** The lane it waited in (`live` ahead of `backlog`, see lanes.ts). */
+  readonly lane: Lane;
 }
 
 /** Items in flight: marked when their request leaves, cleared when an answer settles them. */

@@ -1,4 +1,5 @@
 import { Job, type Queue } from 'bullmq';
+import { BACKLOG_PRIORITY, laneOf } from './lanes.ts';
 
 /** What one `replay` did to a queue. */
 export interface ReplaySummary {
@@ -11,8 +12,9 @@ export interface ReplaySummary {
 }
 
 /**
- * Moves the items parked (failed) when it starts back to waiting, with fresh attempts: they go
- * through the same batching, limiter and checks as new items. The ids are read first, so an
+ * Moves the items parked (failed) when it starts back to waiting, with fresh attempts, in the
+ * backlog lane: they go through the same batching, limiter and checks as new items, behind
+ * what is live. The ids are read first, so an
  * item that fails again while the replay runs is not replayed a second time (the replay ends,
  * and counts each item once).
  */
@@ -27,6 +29,9 @@ export async function replayParked(queue: Queue, chunkSize = 500): Promise<Repla
         const job = await Job.fromId(queue, id);
         if (!job || (await job.isFailed()) === false) return false;
         try {
+          // A replayed item is backlog: it must not cut in front of what is happening now.
+          if (laneOf(job.priority) === 'live')
+            await job.changePriority({ priority: BACKLOG_PRIORITY });
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
           return true;
         } catch {

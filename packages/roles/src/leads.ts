@@ -1,7 +1,7 @@
 import type { LeadsConfig } from '@touchline/config';
-import { createLeadsExporter, createLeadsFlow, leadsFlowSpec } from '@touchline/leads';
+import { createLeadsExporter, createLeadsFlow, leadsFlowSpec, leadsKeys } from '@touchline/leads';
 import { leadsMetrics } from '@touchline/metrics';
-import { createBatchConsumer, createFlowQueue } from '@touchline/queue';
+import { createBatchConsumer, createFlowQueue, createWakeSignal } from '@touchline/queue';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 import { calltouchStackOf } from './calltouch.ts';
 
@@ -96,6 +96,8 @@ export function leadsRole(options: LeadsRoleOptions = {}): RoleDefinition<LeadsC
         intervalMs,
         timeZone: config.CALLTOUCH_TIMEZONE,
         flags: config.LEADS_REQUEST_FLAGS,
+        wake: createWakeSignal(leadsKeys(prefix).wake),
+        eventsMinGapMs: config.LEADS_EVENTS_MIN_GAP_SECONDS * 1000,
         ...(options.overlapMs !== undefined ? { overlapMs: options.overlapMs } : {}),
         ...(options.now ? { now: options.now } : {}),
       });

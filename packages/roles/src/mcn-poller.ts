@@ -2,11 +2,12 @@ import {
   backfillCalls,
   callsFlowSpec,
   createMcnPoller,
+  pollerKeys,
   type EnqueueSummary,
 } from '@touchline/calls';
-import type { McnPollerConfig } from '@touchline/config';
+import type { BackfillConfig, McnPollerConfig } from '@touchline/config';
 import { createMcnClient } from '@touchline/mcn';
-import { createFlowQueue } from '@touchline/queue';
+import { createFlowQueue, createWakeSignal } from '@touchline/queue';
 import { createRedis } from '@touchline/redis';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 import type { Logger } from '@touchline/logger';
@@ -28,6 +29,11 @@ export function mcnPollerRole(): RoleDefinition<McnPollerConfig> {
         registry: ctx.registry,
         intervalMs: config.MCN_POLL_INTERVAL_SECONDS * 1000,
         mapping: callMappingOptions(config),
+        liveWindowMs: config.CALLS_LIVE_WINDOW_MINUTES * 60_000,
+        tailOverlapMs: config.MCN_TAIL_OVERLAP_MINUTES * 60_000,
+        fullReadIntervalMs: config.MCN_FULL_READ_INTERVAL_MINUTES * 60_000,
+        wake: createWakeSignal(pollerKeys(config.QUEUE_PREFIX).wake),
+        eventsMinGapMs: config.MCN_EVENTS_MIN_GAP_MS,
       });
       const queueComponent: Component = {
         name: 'calls-queue',
@@ -41,7 +47,7 @@ export function mcnPollerRole(): RoleDefinition<McnPollerConfig> {
 
 /** `touchline backfill --from --to`: enqueues a past range through the same path, then ends. */
 export async function runBackfill(
-  config: McnPollerConfig,
+  config: BackfillConfig,
   logger: Logger,
   from: string,
   to: string,

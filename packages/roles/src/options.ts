@@ -2,6 +2,7 @@ import type { CalltouchStackOptions } from '@touchline/calltouch-delivery';
 import type { ToCalltouchCallOptions } from '@touchline/calls';
 import type { McnPollerConfig, WorkerConfig } from '@touchline/config';
 import type { McnClientOptions } from '@touchline/mcn';
+import { createRecordingLinker, type SigningKeys } from '@touchline/recordings';
 
 /**
  * The configuration, mapped onto the options each package defines for itself: the packages
@@ -90,6 +91,20 @@ export function mcnClientOptions(
 export function callMappingOptions(config: {
   MCN_TIMEZONE: string;
   CALLTOUCH_TIMEZONE: string;
+  RECORDINGS_PUBLIC_URL?: string | undefined;
+  RECORDINGS_SIGNING_KEY?: SigningKeys | undefined;
+  RECORDINGS_URL_TTL?: number | undefined;
 }): ToCalltouchCallOptions {
-  return { mcnTimeZone: config.MCN_TIMEZONE, calltouchTimeZone: config.CALLTOUCH_TIMEZONE };
+  // Recordings on: answered, recorded calls carry a signed link to the public HTTP role.
+  const recordings =
+    config.RECORDINGS_PUBLIC_URL && config.RECORDINGS_SIGNING_KEY
+      ? createRecordingLinker(config.RECORDINGS_PUBLIC_URL, config.RECORDINGS_SIGNING_KEY, {
+          ttlMs: config.RECORDINGS_URL_TTL,
+        })
+      : undefined;
+  return {
+    mcnTimeZone: config.MCN_TIMEZONE,
+    calltouchTimeZone: config.CALLTOUCH_TIMEZONE,
+    ...(recordings ? { recordings } : {}),
+  };
 }

@@ -1,9 +1,9 @@
-import type { McnPollerConfig } from '@touchline/config';
+import type { BackfillConfig } from '@touchline/config';
 import { createLogger } from '@touchline/logger';
 import { runBackfill } from '@touchline/roles';
 
 /** Enqueues a past range and prints a summary; the exit status says whether it all went in. */
-export async function backfill(config: McnPollerConfig, from: string, to: string): Promise<number> {
+export async function backfill(config: BackfillConfig, from: string, to: string): Promise<number> {
   if (from > to) {
     process.stderr.write(`touchline backfill: --from ${from} is after --to ${to}\n`);
     return 64;

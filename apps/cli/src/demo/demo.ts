@@ -55,6 +55,8 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
   }
   const sandbox = await createSandbox({
     calltouch: {
+      // Play each recording link, as someone pressing play in Calltouch's cabinet.
+      fetchRecordings: true,
       liveRequestsPerMinute: 20,
       requestsPerDay: 60,
       historyDays: 1,
@@ -66,6 +68,9 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
   const prefix = `touchline-demo-${Date.now().toString(36)}`;
   const webhookSecret = randomBytes(24).toString('hex');
   const leadsSecret = randomBytes(24).toString('hex');
+  const mcnEventsSecret = randomBytes(24).toString('hex');
+  const calltouchEventsSecret = randomBytes(24).toString('hex');
+  const recordingsKey = randomBytes(32).toString('hex');
   const ports = {
     metrics: await portOr(Number(env['METRICS_PORT'] ?? 9464)),
     board: await portOr(Number(env['BOARD_PORT'] ?? 3000)),
@@ -92,6 +97,13 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     LEADS_WEBHOOK_SECRET: leadsSecret,
     LEADS_POLL_INTERVAL_SECONDS: '10',
     MCN_POLL_INTERVAL_SECONDS: '5',
+    // Push triggers a pull: the sandbox's MCN and Calltouch send their webhooks to the listener.
+    MCN_WEBHOOK_SECRET: mcnEventsSecret,
+    CALLTOUCH_WEBHOOK_SECRET: calltouchEventsSecret,
+    LEADS_EVENTS_MIN_GAP_SECONDS: '2',
+    // Recordings: answered calls carry a signed link to the listener, which streams MCN's audio.
+    RECORDINGS_PUBLIC_URL: `http://127.0.0.1:${ports.crm}`,
+    RECORDINGS_SIGNING_KEY: recordingsKey,
   };
   const config = parseConfig(schemas.all, roleEnv);
   const logFile = join(tmpdir(), `${prefix}.log`);
@@ -99,7 +111,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     level: config.LOG_LEVEL,
     name: 'all',
     destination: fileDestination(logFile),
-    secrets: [webhookSecret, leadsSecret],
+    secrets: [webhookSecret, leadsSecret, mcnEventsSecret, calltouchEventsSecret, recordingsKey],
   });
   const all = await runRoles({
     name: 'all',
@@ -109,6 +121,10 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     logger,
   });
   listenerUrl = `http://127.0.0.1:${all.port('crm-listener') ?? ports.crm}`;
+  sandbox.mcn.setEvents({ url: `${listenerUrl}/v1/mcn/events`, secret: mcnEventsSecret });
+  sandbox.calltouch.setLeadEvents({
+    url: `${listenerUrl}/v1/calltouch/events?secret=${calltouchEventsSecret}`,
+  });
 
   // More worker processes, as a deployment scales them: they share the limiter through Redis.
   const extra: ChildProcess[] = [];
@@ -152,6 +168,10 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     const counts = await Promise.all(
       queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')),
     );
+    const callsQueue = queues.find((q) => q.name === 'calls');
+    const lanes = callsQueue
+      ? [await callsQueue.getWaitingCount(), await callsQueue.getPrioritizedCount()]
+      : [];
     return {
       at: Date.now(),
       calls: { delivered: stats.calls.unique, duplicates: stats.calls.duplicates },
@@ -172,6 +192,19 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
         queues.map((q, i) => [q.name, counts[i] as DemoSnapshot['queues'][string]]),
       ),
       points: stats.points.total,
+      recordings: {
+        linked: stats.recordings.linked,
+        played: stats.recordings.player.byStatus['200'] ?? 0,
+        failed: Object.entries(stats.recordings.player.byStatus)
+          .filter(([status]) => status !== '200' && status !== '206')
+          .reduce((sum, [, n]) => sum + n, 0),
+      },
+      events: {
+        mcn: sandbox.mcn.stats().events.sent,
+        calltouch: sandbox.calltouch.leadEvents().sent,
+        callsWithoutEvent: sandbox.mcn.stats().events.withoutEvent,
+      },
+      lanes: { live: lanes[0] ?? 0, backlog: lanes[1] ?? 0 },
     };
   };
   const info = {

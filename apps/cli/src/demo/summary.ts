@@ -16,6 +16,12 @@ export interface DemoSnapshot {
     { waiting: number; active: number; delayed: number; failed: number; completed: number }
   >;
   readonly points: number;
+  /** Calls whose import carried a recordUrl, and what playing those links gave. */
+  readonly recordings: { linked: number; played: number; failed: number };
+  /** Webhooks the sandbox sent: MCN call events, Calltouch lead events. */
+  readonly events: { mcn: number; calltouch: number; callsWithoutEvent: number };
+  /** Calls by lane waiting now, and how fresh the last delivered live calls were. */
+  readonly lanes: { live: number; backlog: number };
 }
 
 const rate = (now: number, before: number, seconds: number) =>
@@ -56,6 +62,8 @@ export function renderSummary(
     `        queue: ${q('orders')}`,
     `leads   delivered to the CRM ${String(now.leads.delivered).padStart(5)}   bad signatures ${now.leads.badSignature}`,
     `        queue: ${q('leads')}`,
+    `live    calls waiting ${now.lanes.live} live, ${now.lanes.backlog} backlog; events: MCN ${now.events.mcn} (calls without one: ${now.events.callsWithoutEvent}), Calltouch ${now.events.calltouch}`,
+    `records ${now.recordings.linked} calls linked to their recording, ${now.recordings.played} played by Calltouch, ${now.recordings.failed} failed`,
     '',
     `Calltouch requests ${now.requests.total} (${reqRate.toFixed(2)}/s of ${info.ceilingRequests}/s), 429s ${now.requests.rateLimited}, busiest second ${now.requests.maxInWindow}, points spent ${now.points}, re-sent calls ${now.calls.duplicates}`,
     `workers: ${info.workers} process${info.workers === 1 ? '' : 'es'}; faults: ${info.faults.length ? info.faults.join(', ') : 'none'}`,

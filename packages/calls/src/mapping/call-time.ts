@@ -27,3 +27,26 @@ export function parseMcnTime(raw: unknown, zone: string): DateTime | undefined {
 export function toWallClock(time: DateTime, zone: string): string {
   return time.setZone(zone).toFormat(WALL_CLOCK_FORMAT);
 }
+
+/**
+ * When an MCN call ended (ms since epoch): `end_date`, or else the start plus its wait and talk
+ * time. Undefined when the record has no readable start. Decides the call's lane (live or
+ * backlog) and its freshness (end → accepted by Calltouch).
+ */
+export function callEndedAt(
+  call: {
+    readonly date?: string | undefined;
+    readonly end_date?: string | undefined;
+    readonly waittime?: number | undefined;
+    readonly talktime?: number | undefined;
+    readonly billsec?: number | undefined;
+  },
+  zone: string,
+): number | undefined {
+  const end = parseMcnTime(call.end_date, zone);
+  if (end) return end.toMillis();
+  const start = parseMcnTime(call.date, zone);
+  if (!start) return undefined;
+  const talk = call.talktime ?? call.billsec ?? 0;
+  return start.toMillis() + ((call.waittime ?? 0) + talk) * 1000;
+}

@@ -4,4 +4,10 @@ export {
   type CallMapping,
   type ToCalltouchCallOptions,
 } from './to-calltouch-call.ts';
-export { parseMcnTime, toWallClock, assertTimeZone, WALL_CLOCK_FORMAT } from './call-time.ts';
+export {
+  assertTimeZone,
+  callEndedAt,
+  parseMcnTime,
+  toWallClock,
+  WALL_CLOCK_FORMAT,
+} from './call-time.ts';

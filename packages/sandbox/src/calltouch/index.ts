@@ -18,3 +18,4 @@ export type {
 } from './state.ts';
 export { createSlidingWindow } from './sliding-window.ts';
 export type { SlidingWindow } from './sliding-window.ts';
+export type { LeadEventStats, LeadEventsSettings } from './lead-events.ts';

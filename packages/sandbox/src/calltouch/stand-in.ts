@@ -16,6 +16,7 @@ import { registerAdminRoutes } from './routes-admin.ts';
 import { registerApiRoutes } from './routes-api.ts';
 import { registerAtsRoutes } from './routes-ats.ts';
 import { createSlidingWindow } from './sliding-window.ts';
+import { createLeadEvents, type LeadEventStats, type LeadEventsSettings } from './lead-events.ts';
 import { createState, type ReceivedCall, type StandInStats, type StoredOrder } from './state.ts';
 
 /** A running Calltouch stand-in: the HTTP service plus the same controls in code. */
@@ -33,8 +34,11 @@ export interface CalltouchStandIn {
   orders(): Record<string, StoredOrder>;
   faults(): FaultState & { stormActive: boolean };
   setFaults(update: FaultUpdate): FaultState & { stormActive: boolean };
-  /** Adds `count` journal requests created at `atMs` (default now). */
+  /** Adds `count` journal requests created at `atMs` (default now); each sends a lead event. */
   addRequests(count: number, atMs?: number): JournalRecord[];
+  /** Where lead webhooks go from now on (a URL with the secret turns them on). */
+  setLeadEvents(settings: LeadEventsSettings): void;
+  leadEvents(): LeadEventStats;
   journal(): readonly JournalRecord[];
   /** What playing each call's recordUrl gave, by referenceId (with `fetchRecordings`). */
   recordings(): Record<string, RecordingFetch>;
@@ -162,10 +166,17 @@ export async function createCalltouchStandIn(
   });
 
   const faultView = () => ({ ...faults, stormActive: faults.stormUntilMs > Date.now() });
+  const leadEvents = createLeadEvents();
+  /** A new request in the journal, announced like Calltouch's webhook does. */
+  const register = (atMs: number) => {
+    const record = journal.add(atMs);
+    leadEvents.created(record);
+    return record;
+  };
   const addRequests = (count: number, atMs?: number) => {
     const base = atMs ?? Date.now();
     // Distinct creation instants, oldest first, ending at `base`.
-    return Array.from({ length: count }, (_, i) => journal.add(base - (count - 1 - i)));
+    return Array.from({ length: count }, (_, i) => register(base - (count - 1 - i)));
   };
   const reset = () => {
     state.reset();
@@ -199,7 +210,7 @@ export async function createCalltouchStandIn(
   let live: NodeJS.Timeout | undefined;
   if (o.liveRequestsPerMinute > 0) {
     live = setInterval(
-      () => journal.add(Date.now()),
+      () => register(Date.now()),
       Math.max(10, Math.round(60_000 / o.liveRequestsPerMinute)),
     );
     live.unref();
@@ -220,6 +231,8 @@ export async function createCalltouchStandIn(
       return faultView();
     },
     addRequests,
+    setLeadEvents: (settings) => leadEvents.configure(settings),
+    leadEvents: () => leadEvents.stats(),
     journal: () => journal.all(),
     recordings: () => player.results(),
     reset,

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import type { McnEventsSettings } from './events.ts';
 
 /** Options of {@link createMcnStandIn}; everything has a default. */
 export interface McnStandInOptions {
@@ -36,6 +37,8 @@ export interface McnStandInOptions {
   recordingNotReadyMs?: number;
   /** Share of recorded calls whose recording is never found: 404 for good (default 0.02). */
   recordingMissingShare?: number;
+  /** VPBX webhooks sent for the calls that end while it runs (./events.ts); default none. */
+  events?: McnEventsSettings;
   /** Clock, for tests (default the system clock). */
   now?: () => Date;
 }

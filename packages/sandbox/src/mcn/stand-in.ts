@@ -17,6 +17,7 @@ import {
   type RecordingState,
 } from './routes-recording.ts';
 import { historyStarts } from './seed-history.ts';
+import { createMcnEvents, type McnEventStats, type McnEventsSettings } from './events.ts';
 
 export interface McnStandInStats {
   /** Records in the log (after retention), by type as written, by status, and broken ones. */
@@ -25,6 +26,8 @@ export interface McnStandInStats {
   byStatus: Record<string, number>;
   malformed: Partial<Record<MalformedKind, number>>;
   liveCallsAdded: number;
+  /** Webhooks: sent, failed, calls without one, duplicates, records that reached the log late. */
+  events: McnEventStats;
   requests: Record<RequestOutcome, number> & { total: number };
   /** Records handed out by call_log pages, repeats included. */
   callsServed: number;
@@ -55,6 +58,8 @@ export interface McnStandIn {
   readonly vpbxId: string;
   /** Appends `count` finished calls (ending now, or starting at `at`) and returns them. */
   addCalls(count: number, opts?: { at?: Date; inboundOnly?: boolean }): McnCall[];
+  /** Where and how VPBX webhooks go from now on (a URL and the secret turn them on). */
+  setEvents(settings: McnEventsSettings): void;
   /** Outage: `true` answers 503 to every API call, `'timeout'` never answers, `false` heals. */
   setDown(down: boolean | 'timeout'): void;
   /** Every record in the log, in log order (broken ones included). */
@@ -124,6 +129,8 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
   };
   const retentionDays = o.retentionDays ?? Math.max(Math.ceil(o.historyDays), 7);
 
+  const events = createMcnEvents(createRandom(o.seed + 1), o.accountId);
+  if (options.events) events.configure(options.events);
   const append = (
     timing: { startMs?: number; endMs?: number },
     inboundOnly = false,
@@ -137,7 +144,10 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
       malformedShare: o.malformedShare,
       ...timing,
     });
-    log.add(call);
+    // A call that ends now may send a webhook (and reach the log a little late); the history
+    // and calls placed in the past enter the log quietly.
+    if (timing.endMs !== undefined) events.finished(call, (c) => log.add(c));
+    else log.add(call);
     return call;
   };
 
@@ -225,6 +235,7 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
       byStatus,
       malformed,
       liveCallsAdded,
+      events: events.stats(),
       requests: { ...requests, total },
       callsServed,
       ...(lastRequest ? { lastRequest } : {}),
@@ -280,6 +291,7 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     accountId: o.accountId,
     vpbxId: o.vpbxId,
     addCalls,
+    setEvents: (settings) => events.configure(settings),
     setDown,
     calls: () => log.all().map((call) => call.record),
     recordingOf: (callid) =>
@@ -288,6 +300,7 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
+        events.close();
         releaseHeld();
         await app.close();
       })();
