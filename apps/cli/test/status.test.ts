@@ -206,10 +206,10 @@ describe('touchline status', () => {
     const lines = text.split('\n');
     const header = lines.find((l) => l.startsWith('FLOW'))!;
     const callsLine = lines.find((l) => l.startsWith('calls '))!;
-    expect(header).toMatch(/^FLOW\s+PENDING\s+OLDEST\s+DELIVERED 1H\s+PARKED$/);
+    expect(header).toMatch(/^FLOW\s+PENDING\s+LIVE\s+BACKLOG\s+OLDEST\s+DELIVERED 1H\s+PARKED$/);
     // Numbers right-aligned under their headers.
     expect(callsLine.length).toBe(header.length);
-    expect(callsLine).toMatch(/^calls\s+4\s+10m \d+s\s+5\s+2$/);
+    expect(callsLine).toMatch(/^calls\s+4\s+3\s+0\s+10m \d+s\s+5\s+2$/);
     expect(text).toContain('spent 7 (calls_import 6, orders_create 1), 93 left of 100');
     expect(text).toContain('last error: MCN answered 503');
     expect(text).toMatch(/worker\s+w-1\s+alive/);

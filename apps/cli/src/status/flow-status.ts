@@ -12,9 +12,11 @@ export interface FlowStatus {
   readonly flow: string;
   /** Accepted, not delivered yet: waiting + active + delayed + prioritized (+ paused). */
   readonly pending: number;
+  /** The live lane: waiting ahead of every backlog (and paused). */
   readonly waiting: number;
   readonly active: number;
   readonly delayed: number;
+  /** The backlog lane: backfill, catch-up and replayed items (BullMQ's prioritized jobs). */
   readonly prioritized: number;
   /** Age of the oldest pending item, seconds (0 when nothing is pending). */
   readonly oldestPendingSeconds: number;

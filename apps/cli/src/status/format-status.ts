@@ -49,6 +49,8 @@ export function formatStatus(status: TouchlineStatus, options: FormatStatusOptio
   const flowRows = status.flows.map((f) => [
     f.flow,
     count(f.pending),
+    count(f.waiting),
+    count(f.prioritized),
     f.pending ? formatDuration(f.oldestPendingSeconds) : NONE,
     `${f.deliveredAtLeast ? '≥' : ''}${count(f.deliveredLastHour)}`,
     count(f.parked),
@@ -56,12 +58,16 @@ export function formatStatus(status: TouchlineStatus, options: FormatStatusOptio
   // Colour goes on after alignment, so padding is computed on the visible text.
   out.push(
     ...formatTable(
-      ['FLOW', 'PENDING', 'OLDEST', 'DELIVERED 1H', 'PARKED'],
+      ['FLOW', 'PENDING', 'LIVE', 'BACKLOG', 'OLDEST', 'DELIVERED 1H', 'PARKED'],
       flowRows,
-      new Set([1, 2, 3, 4]),
+      new Set([1, 2, 3, 4, 5, 6]),
     ).map((line, i) =>
       i > 0 && status.flows[i - 1]!.parked ? line.replace(/(\S+)$/, (m) => red(m)) : line,
     ),
+  );
+  out.push(
+    '  live: waiting, ahead of everything (a call that ended within CALLS_LIVE_WINDOW_MINUTES);',
+    '  backlog: backfill, catch-up and replayed items, sent as the live lane leaves room',
   );
   if (status.flows.some((f) => f.parked))
     out.push(
