@@ -46,10 +46,10 @@ export interface McnPollerOptions {
   /** MCN_EVENTS_MIN_GAP_MS: least time between two reads that events trigger. Default 1 s. */
   readonly eventsMinGapMs?: number;
   /**
-   * After a triggered read, one more this much later: MCN may send the event before the call is
-   * in the log. Default 3 s.
+   * After a triggered read, more reads this long after the event: MCN may send the event before
+   * the call is in the log. Default 1 s and 3 s (coalesced with everything else).
    */
-  readonly eventFollowUpMs?: number;
+  readonly eventFollowUpsMs?: readonly number[];
   readonly now?: () => Date;
 }
 
@@ -177,7 +177,7 @@ export function createMcnPoller(options: McnPollerOptions) {
   const liveWindowMs = options.liveWindowMs ?? 15 * 60_000;
   const tailOverlapMs = options.tailOverlapMs ?? 60 * 60_000;
   const fullReadIntervalMs = options.fullReadIntervalMs ?? 15 * 60_000;
-  const followUpMs = options.eventFollowUpMs ?? 3_000;
+  const followUpsMs = options.eventFollowUpsMs ?? [1_000, 3_000];
   const now = options.now ?? (() => new Date());
   const zone = options.mapping.mcnTimeZone;
   const keys = pollerKeys(options.prefix);
@@ -377,16 +377,18 @@ export function createMcnPoller(options: McnPollerOptions) {
     timer.unref();
   };
 
-  /** An MCN event: read now (coalesced), and once more shortly after. */
+  /** An MCN event: read now (coalesced), and again shortly after. */
   const onEvent = () => {
     if (closed || !trigger) return;
     trigger.request();
-    const followUp = setTimeout(() => {
-      followUps.delete(followUp);
-      trigger?.request();
-    }, followUpMs);
-    followUp.unref();
-    followUps.add(followUp);
+    for (const ms of followUpsMs) {
+      const followUp = setTimeout(() => {
+        followUps.delete(followUp);
+        trigger?.request();
+      }, ms);
+      followUp.unref();
+      followUps.add(followUp);
+    }
   };
 
   return {

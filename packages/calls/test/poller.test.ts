@@ -148,7 +148,7 @@ describe('the MCN poller', () => {
     const s = await setup('2030-03-10T20:00:00', {
       wake,
       eventsMinGapMs: 1_000,
-      eventFollowUpMs: 300,
+      eventFollowUpsMs: [300],
       prefix,
     });
     s.mcn.addCalls(50, { inboundOnly: true });
