@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouch';
 import type { CalltouchStack } from '@touchline/calltouch-delivery';
 import type { Logger } from '@touchline/logger';
-import { calltouchMetrics, deferralMetrics, type Registry } from '@touchline/metrics';
+import type { InBatchRetryOptions } from '@touchline/calltouch-delivery';
+import {
+  answerMetrics,
+  calltouchMetrics,
+  deferralMetrics,
+  type Registry,
+} from '@touchline/metrics';
 import type { BatchItem, DeliveryContext, FlowDefinition, ItemOutcome } from '@touchline/queue';
 import { createBusyDeferrals, type BusyCount } from './busy-deferrals.ts';
 import { ordersFlowSpec, type OrderJob } from './flow-spec.ts';
@@ -44,6 +50,11 @@ export interface OrdersFlowOptions {
   readonly maxBusyDeferrals?: number;
   /** The same bound in time, from the first busy encounter, ms (default 600,000: 10 minutes). */
   readonly maxBusyMs?: number;
+  /**
+   * A request that fails with a 5xx, a timeout or a network error is sent again within its batch
+   * before its orders pay an attempt (default 3 attempts, 200 ms then 400 ms apart).
+   */
+  readonly inBatchRetry?: Pick<InBatchRetryOptions, 'attempts' | 'firstDelayMs'>;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
   /** CHUNK_MAX_WAIT_MS: deals arrive one webhook at a time, so a partial batch lingers. */
@@ -88,6 +99,7 @@ export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<Ord
   const scripts = ordersScripts(redis);
   const items = calltouchMetrics(options.registry).items;
   const { deferrals } = deferralMetrics(options.registry);
+  const { answerErrors } = answerMetrics(options.registry);
   const lockTtlMs = options.lockTtlMs ?? 60_000;
   const busyDeferMs = options.busyDeferMs ?? 1_000;
   const maxBusyDeferrals = options.maxBusyDeferrals ?? 300;
@@ -203,9 +215,15 @@ export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<Ord
         ? {}
         : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
       ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-      settle: (entry, outcome, endpoint) => {
+      ...(options.inBatchRetry ? { inBatchRetry: options.inBatchRetry } : {}),
+      onAnswerErrors: (endpoint, attributed) =>
+        answerErrors.inc({ endpoint, attributed: attributed ? 'yes' : 'no' }),
+      settle: (entry, outcome, endpoint, deferral) => {
         outcomes.set(entry.id, outcome);
-        if (outcome.kind === 'delivered') {
+        if (outcome.kind === 'deferred') {
+          const reason = deferral ?? 'calltouch_failing';
+          deferrals.inc({ flow: ordersFlowSpec.name, reason, result: 'deferred' });
+        } else if (outcome.kind === 'delivered') {
           // Delivered counts each order state once; a re-send after a lost answer is
           // also counted as a duplicate (as for calls).
           items.inc({ endpoint, outcome: 'delivered' });
