@@ -1,8 +1,11 @@
-/** `npm run bench -- <calls|listener|recordings> [options]` */
+/** `npm run bench -- <calls|orders|listener|recordings> [options]` */
 const [name = 'calls', ...args] = process.argv.slice(2);
 if (name === 'calls') {
   const { benchCalls } = await import('./calls.ts');
   await benchCalls(args);
+} else if (name === 'orders') {
+  const { benchOrders } = await import('./orders.ts');
+  await benchOrders(args);
 } else if (name === 'recordings') {
   const { benchRecordings } = await import('./recordings.ts');
   await benchRecordings(args);
@@ -10,6 +13,6 @@ if (name === 'calls') {
   // The listener benchmark lives beside this folder's sources.
   await import(new URL('../listener.ts', import.meta.url).href);
 } else {
-  console.error(`unknown benchmark "${name}": use calls, listener or recordings`);
+  console.error(`unknown benchmark "${name}": use calls, orders, listener or recordings`);
   process.exitCode = 64;
 }
