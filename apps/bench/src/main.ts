@@ -1,4 +1,4 @@
-/** `npm run bench -- <calls|freshness|listener|recordings> [options]` */
+/** `npm run bench -- <calls|freshness|orders|listener|recordings> [options]` */
 const [name = 'calls', ...args] = process.argv.slice(2);
 if (name === 'calls') {
   const { benchCalls } = await import('./calls.ts');
@@ -6,6 +6,9 @@ if (name === 'calls') {
 } else if (name === 'freshness') {
   const { benchFreshness } = await import('./freshness.ts');
   await benchFreshness(args);
+} else if (name === 'orders') {
+  const { benchOrders } = await import('./orders.ts');
+  await benchOrders(args);
 } else if (name === 'recordings') {
   const { benchRecordings } = await import('./recordings.ts');
   await benchRecordings(args);
@@ -13,6 +16,8 @@ if (name === 'calls') {
   // The listener benchmark lives beside this folder's sources.
   await import(new URL('../listener.ts', import.meta.url).href);
 } else {
-  console.error(`unknown benchmark "${name}": use calls, freshness, listener or recordings`);
+  console.error(
+    `unknown benchmark "${name}": use calls, freshness, orders, listener or recordings`,
+  );
   process.exitCode = 64;
 }

@@ -141,9 +141,8 @@ export async function sendBatch<T extends { readonly id: string }, R = unknown>(
     return { ok: true, answer };
   } catch (err) {
     if (!isCalltouchError(err)) throw err;
-    if (!err.failure) return { ok: false, kind: 'rejected', reason: describeRejection(err) };
-    if (err.failure.kind === 'rejected') {
-      return { ok: false, kind: 'rejected', reason: describeRejection(err) };
+    if (!err.failure || err.failure.kind === 'rejected') {
+      return { ok: false, kind: 'rejected', reason: describeRejection(err), cause: err };
     }
     throw new TransientDeliveryError(`${err.code}: ${err.message}`, { cause: err });
   }

@@ -20,6 +20,12 @@ export type RequestOutcome =
 /** Longest response body kept on an error (for operators and the bisecting worker). */
 export const MAX_ERROR_BODY = 2048;
 
+/**
+ * Longest answer body kept whole for {@link CalltouchError.answer}: a refusal that names each of
+ * 100 orders is a few KB, more than {@link MAX_ERROR_BODY} keeps for people.
+ */
+export const MAX_ANSWER_KEPT = 256 * 1024;
+
 export interface CalltouchErrorOptions {
   readonly endpoint: CalltouchEndpoint;
   readonly message: string;
@@ -66,6 +72,8 @@ export class CalltouchError extends Error {
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: string | undefined;
+  /** The whole redacted body, for `answer`: a private field, so loggers never print it. */
+  readonly #answerText: string | undefined;
 
   constructor(options: CalltouchErrorOptions, scrub: (text: string) => string = redactText) {
     super(scrub(options.message), options.cause === undefined ? {} : { cause: options.cause });
@@ -76,8 +84,25 @@ export class CalltouchError extends Error {
     this.outcome = failure ? OUTCOME[failure.kind] : undefined;
     this.status = failure && 'status' in failure ? failure.status : undefined;
     this.retryAfterMs = failure && 'retryAfterMs' in failure ? failure.retryAfterMs : undefined;
-    this.body =
-      options.body === undefined ? undefined : truncate(scrub(options.body), MAX_ERROR_BODY);
+    const scrubbed = options.body === undefined ? undefined : scrub(options.body);
+    this.body = scrubbed === undefined ? undefined : truncate(scrubbed, MAX_ERROR_BODY);
+    this.#answerText =
+      scrubbed !== undefined && scrubbed.length <= MAX_ANSWER_KEPT ? scrubbed : undefined;
+  }
+
+  /**
+   * The answer's whole body (redacted), JSON-parsed where it is JSON, for a sender that reads
+   * which items a refusal names (`readOrdersAnswer`); undefined without a body or past
+   * {@link MAX_ANSWER_KEPT}. Not an own property: logs carry `body`, never this.
+   */
+  get answer(): unknown {
+    const text = this.#answerText;
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
   }
 
   /** `HTTP 503`, `timed out (ETIMEDOUT)`, `not sent`: what happened, in a few words. */

@@ -15,7 +15,9 @@ export type {
 } from './order.ts';
 export { calltouchRequestJournalSchema, calltouchRequestRecordSchema } from './request-record.ts';
 export type { CalltouchRequestRecord } from './request-record.ts';
-export { CalltouchError, isCalltouchError, MAX_ERROR_BODY } from './errors.ts';
+export { CalltouchError, isCalltouchError, MAX_ANSWER_KEPT, MAX_ERROR_BODY } from './errors.ts';
+export { MAX_KEPT_ANSWER, orderAnswerOf, readOrdersAnswer } from './order-answer.ts';
+export type { OrderIssue, OrdersAnswerReport } from './order-answer.ts';
 export type { CalltouchErrorCode, CalltouchErrorOptions, RequestOutcome } from './errors.ts';
 export { toLogId } from './log-id.ts';
 export { toCalltouchDateTime, toCalltouchExportBound, toCalltouchOrderDateTime } from './dates.ts';

@@ -6,6 +6,7 @@ import { freePort } from '@touchline/testing';
 import {
   CalltouchError,
   createCalltouchClient,
+  readOrdersAnswer,
   type CalltouchCall,
   type CalltouchClientOptions,
   type CalltouchEndpoint,
@@ -200,6 +201,12 @@ describe('orders and the requests export', () => {
     });
     expect(err.body).toContain('D-2');
     expect(err.body).toContain('already exists');
+    // The whole answer is kept for the sender (not for logs), and names the refused order.
+    expect(Object.keys(err)).not.toContain('answer');
+    expect(readOrdersAnswer(err.answer, ['D-3', 'D-2']).failed.get(1)).toMatchObject({
+      by: 'orderNumber',
+      reason: 'order already exists',
+    });
     expect(standIn.orders()['D-3']).toBeUndefined();
     expect(events.at(-1)).toMatchObject({ outcome: 'client_error', status: 400, items: 2 });
     const missing = await failure(client.updateOrders([{ orderNumber: 'NOPE', status: 'x' }]));

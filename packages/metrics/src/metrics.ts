@@ -68,6 +68,36 @@ export const calltouchMetrics = memo((registry: Registry) => ({
   }),
 }));
 
+/**
+ * Why items waited instead of going out, and what a bound on waiting did. `reason`: `busy`
+ * (another worker holds the order), `rate_limited` (429s held too long), `budget` (points
+ * paused until the next Calltouch day), `calltouch_failing` (not sent: another request of the
+ * batch kept failing). `result`: `deferred`, or `parked` when an item met the bound on busy
+ * deferrals (packages/orders/src/busy-deferrals.ts) and was parked instead.
+ */
+export const deferralMetrics = memo((registry: Registry) => ({
+  deferrals: new Counter({
+    name: 'touchline_deferrals_total',
+    help: 'Items deferred without spending an attempt, by flow, reason (busy, rate_limited, budget, calltouch_failing) and result (deferred, or parked when an item passed the bound on busy deferrals).',
+    labelNames: ['flow', 'reason', 'result'] as const,
+    registers: [registry],
+  }),
+}));
+
+/**
+ * 2xx answers that carry errors (Calltouch's bodies are not documented): `attributed` is `yes`
+ * when every error named items of the request, `no` when some named none (the batch is then
+ * isolated as a refusal would be).
+ */
+export const answerMetrics = memo((registry: Registry) => ({
+  answerErrors: new Counter({
+    name: 'touchline_calltouch_answer_errors_total',
+    help: 'Calltouch 2xx answers that carry errors, by endpoint and whether the errors named the items (attributed yes/no).',
+    labelNames: ['endpoint', 'attributed'] as const,
+    registers: [registry],
+  }),
+}));
+
 export interface PointsReading {
   readonly budget: number;
   readonly remaining: number;

@@ -2,10 +2,17 @@ import type { Redis } from 'ioredis';
 import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouch';
 import type { CalltouchStack } from '@touchline/calltouch-delivery';
 import type { Logger } from '@touchline/logger';
-import { calltouchMetrics, type Registry } from '@touchline/metrics';
-import type { BatchItem, FlowDefinition, ItemOutcome } from '@touchline/queue';
+import type { InBatchRetryOptions } from '@touchline/calltouch-delivery';
+import {
+  answerMetrics,
+  calltouchMetrics,
+  deferralMetrics,
+  type Registry,
+} from '@touchline/metrics';
+import type { BatchItem, DeliveryContext, FlowDefinition, ItemOutcome } from '@touchline/queue';
+import { createBusyDeferrals, type BusyCount } from './busy-deferrals.ts';
 import { ordersFlowSpec, type OrderJob } from './flow-spec.ts';
-import { orderKey } from './order-keys.ts';
+import { orderKey, orderLockKey } from './order-keys.ts';
 import { lockOrders } from './order-locks.ts';
 import { orderStateSchema, type OrderState } from './order-state.ts';
 import { ordersScripts } from './scripts.ts';
@@ -35,6 +42,19 @@ export interface OrdersFlowOptions {
   readonly lockTtlMs?: number;
   /** How long an item waits when another process holds its order, ms (default 1,000). */
   readonly busyDeferMs?: number;
+  /**
+   * An item that finds its order busy this many times in a row is parked instead of deferred
+   * again (default 300): a lock that is never released must not hold an order silently for
+   * ever. Counted in Redis, so a worker restart does not restart the count.
+   */
+  readonly maxBusyDeferrals?: number;
+  /** The same bound in time, from the first busy encounter, ms (default 600,000: 10 minutes). */
+  readonly maxBusyMs?: number;
+  /**
+   * A request that fails with a 5xx, a timeout or a network error is sent again within its batch
+   * before its orders pay an attempt (default 3 attempts, 200 ms then 400 ms apart).
+   */
+  readonly inBatchRetry?: Pick<InBatchRetryOptions, 'attempts' | 'firstDelayMs'>;
   readonly maxRateLimitHoldMs?: number;
   readonly onRateLimited?: (retryAfterMs: number) => void;
   /** CHUNK_MAX_WAIT_MS: deals arrive one webhook at a time, so a partial batch lingers. */
@@ -44,6 +64,8 @@ export interface OrdersFlowOptions {
 }
 
 type Item = BatchItem<OrderJob>;
+
+const BUSY_REASON = 'another worker is sending this order';
 
 /** Of several states of one order in a batch, only the newest needs sending. */
 export function pickNewest(items: readonly Item[]): {
@@ -76,8 +98,13 @@ export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<Ord
   const log = logger.child({ component: 'orders-delivery' });
   const scripts = ordersScripts(redis);
   const items = calltouchMetrics(options.registry).items;
+  const { deferrals } = deferralMetrics(options.registry);
+  const { answerErrors } = answerMetrics(options.registry);
   const lockTtlMs = options.lockTtlMs ?? 60_000;
   const busyDeferMs = options.busyDeferMs ?? 1_000;
+  const maxBusyDeferrals = options.maxBusyDeferrals ?? 300;
+  const maxBusyMs = options.maxBusyMs ?? 600_000;
+  const busy = createBusyDeferrals(redis, prefix, ordersFlowSpec.name);
   const mapping: OrderMappingOptions = {
     timeZone: options.timeZone,
     ...(options.matching ? { matching: options.matching } : {}),
@@ -100,6 +127,116 @@ export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<Ord
     });
   };
 
+  /** Who holds an order's lock and for how long still, for the reason of a parked item. */
+  const describeLock = async (orderNumber: string): Promise<string> => {
+    const key = orderLockKey(prefix, orderNumber);
+    const [holder, ttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
+    if (holder === null) return `its lock ${key} has just been released`;
+    const expiry = ttl < 0 ? 'with no expiry' : `expiring in ${ttl} ms`;
+    return `its lock ${key} is held by "${holder.slice(0, 100)}" ${expiry}`;
+  };
+
+  /**
+   * The outcome of an item whose order another holder has locked: deferred briefly, or — past
+   * the bound on consecutive busy encounters, in number or in time — parked with the reason,
+   * logged and counted, so that a lock nobody releases shows up instead of looping quietly.
+   */
+  const onBusy = async (item: Item, seen: BusyCount, nowMs: number): Promise<ItemOutcome> => {
+    const { orderNumber } = item.data;
+    const waitedMs = nowMs - seen.sinceMs;
+    if (seen.count < maxBusyDeferrals && waitedMs < maxBusyMs) {
+      deferrals.inc({ flow: ordersFlowSpec.name, reason: 'busy', result: 'deferred' });
+      return {
+        kind: 'deferred',
+        untilMs: nowMs + busyDeferMs + Math.floor(Math.random() * (busyDeferMs / 4)),
+        reason: BUSY_REASON,
+      };
+    }
+    const lock = await describeLock(orderNumber);
+    const reason =
+      `order ${orderNumber}: found busy ${seen.count} times over ${(waitedMs / 1000).toFixed(1)} s ` +
+      `(${BUSY_REASON}; ${lock}); parked rather than deferred again ` +
+      `(bound: ${maxBusyDeferrals} times or ${maxBusyMs / 1000} s) — replay it once the lock is free`;
+    log.warn(
+      { orderNumber, jobId: item.id, busyCount: seen.count, waitedMs, reason },
+      'order parked: busy for too long',
+    );
+    deferrals.inc({ flow: ordersFlowSpec.name, reason: 'busy', result: 'parked' });
+    return { kind: 'rejected', reason };
+  };
+
+  /** Items whose order another holder has: each deferred or, past the bound, parked. */
+  const settleBusy = async (busyItems: readonly Item[], outcomes: Map<string, ItemOutcome>) => {
+    const now = Date.now();
+    const seen = await busy.record(
+      busyItems.map((i) => i.id),
+      now,
+    );
+    for (const item of busyItems) {
+      const count = seen.get(item.id) ?? { count: 1, sinceMs: now };
+      outcomes.set(item.id, await onBusy(item, count, now));
+    }
+  };
+
+  /** The entries to send, from the orders' merged states read under their locks. */
+  const toEntries = async (
+    locked: readonly Item[],
+    outcomes: Map<string, ItemOutcome>,
+  ): Promise<OrderEntry[]> => {
+    const states = await readStates(locked.map((i) => i.data.orderNumber));
+    const entries: OrderEntry[] = [];
+    locked.forEach((item, i) => {
+      const parsed = states[i];
+      if (!parsed?.success) {
+        outcomes.set(item.id, {
+          kind: 'rejected',
+          reason: `order ${item.data.orderNumber}: no readable merged state in Redis (${parsed?.error.issues[0]?.message ?? 'missing'})`,
+        });
+        return;
+      }
+      const state: OrderState = parsed.data;
+      if (item.data.seq <= state.applied) {
+        outcomes.set(item.id, { kind: 'superseded', by: `applied seq ${state.applied}` });
+        return;
+      }
+      entries.push({ id: item.id, item, state, sentAs: state.created ? 'update' : 'create' });
+    });
+    return entries;
+  };
+
+  const send = (entries: OrderEntry[], ctx: DeliveryContext, outcomes: Map<string, ItemOutcome>) =>
+    sendOrders(entries, {
+      ctx,
+      mapping,
+      clientFor,
+      limiter: options.calltouch.limiter,
+      exhaustion: options.calltouch.exhaustion,
+      ...(options.maxRateLimitHoldMs === undefined
+        ? {}
+        : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
+      ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+      ...(options.inBatchRetry ? { inBatchRetry: options.inBatchRetry } : {}),
+      onAnswerErrors: (endpoint, attributed) =>
+        answerErrors.inc({ endpoint, attributed: attributed ? 'yes' : 'no' }),
+      settle: (entry, outcome, endpoint, deferral) => {
+        outcomes.set(entry.id, outcome);
+        if (outcome.kind === 'deferred') {
+          const reason = deferral ?? 'calltouch_failing';
+          deferrals.inc({ flow: ordersFlowSpec.name, reason, result: 'deferred' });
+        } else if (outcome.kind === 'delivered') {
+          // Delivered counts each order state once; a re-send after a lost answer is
+          // also counted as a duplicate (as for calls).
+          items.inc({ endpoint, outcome: 'delivered' });
+          if (outcome.duplicate) items.inc({ endpoint, outcome: 'duplicate' });
+        } else if (outcome.kind === 'rejected') {
+          items.inc({ endpoint, outcome: 'rejected' });
+        }
+      },
+      ack: (entry, commentSent) =>
+        scripts.ordersAck(orderKey(prefix, entry.state.orderNumber), entry.state.seq, commentSent),
+      log,
+    });
+
   return {
     ...ordersFlowSpec,
     batch: {
@@ -112,70 +249,29 @@ export function createOrdersFlow(options: OrdersFlowOptions): FlowDefinition<Ord
       const outcomes = new Map<string, ItemOutcome>(superseded);
       const locks = await lockOrders(redis, prefix, [...newest.keys()], lockTtlMs, log);
       try {
-        const entries: OrderEntry[] = [];
-        const lockedNumbers: string[] = [];
-        for (const [n, item] of newest) {
-          if (locks.held.has(n)) lockedNumbers.push(n);
-          else {
-            outcomes.set(item.id, {
-              kind: 'deferred',
-              untilMs: Date.now() + busyDeferMs + Math.floor(Math.random() * (busyDeferMs / 4)),
-              reason: 'another worker is sending this order',
-            });
-          }
-        }
-        const states = await readStates(lockedNumbers);
-        lockedNumbers.forEach((n, i) => {
-          const item = newest.get(n) as Item;
-          const parsed = states[i];
-          if (!parsed?.success) {
-            outcomes.set(item.id, {
-              kind: 'rejected',
-              reason: `order ${n}: no readable merged state in Redis (${parsed?.error.issues[0]?.message ?? 'missing'})`,
-            });
-            return;
-          }
-          const state: OrderState = parsed.data;
-          if (item.data.seq <= state.applied) {
-            outcomes.set(item.id, { kind: 'superseded', by: `applied seq ${state.applied}` });
-            return;
-          }
-          entries.push({ id: item.id, item, state, sentAs: state.created ? 'update' : 'create' });
-        });
-        await sendOrders(entries, {
-          ctx,
-          mapping,
-          clientFor,
-          limiter: options.calltouch.limiter,
-          exhaustion: options.calltouch.exhaustion,
-          ...(options.maxRateLimitHoldMs === undefined
-            ? {}
-            : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
-          ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-          settle: (entry, outcome, endpoint) => {
-            outcomes.set(entry.id, outcome);
-            if (outcome.kind === 'delivered') {
-              // Delivered counts each order state once; a re-send after a lost answer is
-              // also counted as a duplicate (as for calls).
-              items.inc({ endpoint, outcome: 'delivered' });
-              if (outcome.duplicate) items.inc({ endpoint, outcome: 'duplicate' });
-            } else if (outcome.kind === 'rejected') {
-              items.inc({ endpoint, outcome: 'rejected' });
-            }
-          },
-          ack: (entry, commentSent) =>
-            scripts.ordersAck(
-              orderKey(prefix, entry.state.orderNumber),
-              entry.state.seq,
-              commentSent,
-            ),
-          log,
-        });
+        const mine = [...newest.values()];
+        await settleBusy(
+          mine.filter((i) => !locks.held.has(i.data.orderNumber)),
+          outcomes,
+        );
+        const entries = await toEntries(
+          mine.filter((i) => locks.held.has(i.data.orderNumber)),
+          outcomes,
+        );
+        await send(entries, ctx, outcomes);
       } finally {
         await locks
           .release()
           .catch((err: unknown) => log.warn({ err }, 'could not release order locks'));
       }
+      // A run of busy deferrals ends with any other settlement: its count goes.
+      const ended = batch.filter((i) => {
+        const outcome = outcomes.get(i.id);
+        return !(outcome?.kind === 'deferred' && outcome.reason === BUSY_REASON);
+      });
+      await busy
+        .clear(ended.map((i) => i.id))
+        .catch((err: unknown) => log.warn({ err }, 'could not clear busy counts'));
       return outcomes;
     },
   };

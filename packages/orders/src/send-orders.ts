@@ -1,9 +1,15 @@
 import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouch';
-import { sendBatch, toUnsettledOutcome, type SendOptions } from '@touchline/calltouch-delivery';
+import type { InBatchRetryOptions, SendOptions } from '@touchline/calltouch-delivery';
 import type { Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
-import { bisect, type BatchItem, type DeliveryContext, type ItemOutcome } from '@touchline/queue';
+import type { BatchItem, DeliveryContext, ItemOutcome } from '@touchline/queue';
 import type { OrderJob } from './flow-spec.ts';
+import {
+  createIsolation,
+  type DeferralReason,
+  type Isolation,
+  type Lane,
+} from './isolate-orders.ts';
 import type { OrderState } from './order-state.ts';
 import {
   toCalltouchOrderCreate,
@@ -30,7 +36,17 @@ export interface SendOrdersOptions {
   readonly onRateLimited?: (retryAfterMs: number) => void;
   /** The points budget and how Calltouch says it is exhausted. */
   readonly exhaustion?: SendOptions['exhaustion'];
-  readonly settle: (entry: OrderEntry, outcome: ItemOutcome, endpoint: OrdersEndpoint) => void;
+  /** How a request that fails transiently is retried within the batch (default 3 attempts). */
+  readonly inBatchRetry?: Pick<InBatchRetryOptions, 'attempts' | 'firstDelayMs'>;
+  /** `deferral` says why a deferred order waits (metrics). */
+  readonly settle: (
+    entry: OrderEntry,
+    outcome: ItemOutcome,
+    endpoint: OrdersEndpoint,
+    deferral?: DeferralReason,
+  ) => void;
+  /** A 2xx carried errors; `attributed` when each named orders of its request. */
+  readonly onAnswerErrors?: (endpoint: OrdersEndpoint, attributed: boolean) => void;
   /** Records in Redis that Calltouch has the order at the entry's seq. */
   readonly ack: (entry: OrderEntry, commentSentJson: string) => Promise<unknown>;
   readonly log: Logger;
@@ -41,9 +57,10 @@ const endpointOf = (kind: 'create' | 'update'): OrdersEndpoint =>
 
 /**
  * Sends the entries: creates and updates in separate requests of up to 100, grouped by CRM
- * name, each rejected request bisected down to the bad orders. A create rejected on its own is
- * tried as an update before it is parked: an earlier attempt whose answer was lost may have
- * created the order. Every delivered order is acknowledged in Redis before this resolves.
+ * name; the orders Calltouch refuses are isolated (`createIsolation`: by what the answer names,
+ * else by halving). A create refused on its own is tried as an update before it is parked: an
+ * earlier attempt whose answer was lost may have created the order. Every delivered order is
+ * acknowledged in Redis before this resolves.
  */
 export async function sendOrders(
   entries: readonly OrderEntry[],
@@ -56,78 +73,94 @@ export async function sendOrders(
     group.push(entry);
     groups.set(key, group);
   }
+  const isolation = createIsolation({
+    ctx: options.ctx,
+    sendOptions: (endpoint) => ({
+      limiter: options.limiter,
+      endpoint,
+      ...(options.exhaustion ? { exhaustion: options.exhaustion } : {}),
+      ...(options.maxRateLimitHoldMs === undefined
+        ? {}
+        : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
+      ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+    }),
+    ...(options.inBatchRetry ? { inBatchRetry: options.inBatchRetry } : {}),
+    settle: options.settle,
+    ...(options.onAnswerErrors ? { onAnswerErrors: options.onAnswerErrors } : {}),
+    log: options.log,
+  });
   // Creates first: within one batch they do not depend on each other, but it keeps the
   // Calltouch history in the order an operator expects.
   const ordered = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
   for (const [, group] of ordered) {
     for (let i = 0; i < group.length; i += MAX_ITEMS_PER_REQUEST) {
-      await sendChunk(group.slice(i, i + MAX_ITEMS_PER_REQUEST), options);
+      await sendChunk(group.slice(i, i + MAX_ITEMS_PER_REQUEST), options, isolation);
     }
   }
 }
 
-async function sendChunk(chunk: OrderEntry[], options: SendOrdersOptions): Promise<void> {
-  const { ctx, mapping, limiter } = options;
+async function sendChunk(
+  chunk: OrderEntry[],
+  options: SendOrdersOptions,
+  isolation: Isolation,
+): Promise<void> {
+  const { mapping } = options;
   const first = chunk[0];
   if (!first) return;
-  const kind = first.sentAs;
   const client = options.clientFor(first.state.crm);
-  const sendOptions: SendOptions = {
-    limiter,
-    endpoint: endpointOf(kind),
-    ...(options.exhaustion ? { exhaustion: options.exhaustion } : {}),
-    ...(options.maxRateLimitHoldMs === undefined
-      ? {}
-      : { maxRateLimitHoldMs: options.maxRateLimitHoldMs }),
-    ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-  };
-  const updateOf = (e: OrderEntry) => toCalltouchOrderUpdate(e.state, mapping);
-  const request = (xs: readonly OrderEntry[]) =>
-    kind === 'create'
-      ? client.createOrders(xs.map((e) => toCalltouchOrderCreate(e.state, mapping)))
-      : client.updateOrders(xs.map(updateOf));
-  const settled = new Set<string>();
   const delivered: OrderEntry[] = [];
-  const settle = (entry: OrderEntry, outcome: ItemOutcome) => {
-    settled.add(entry.id);
-    const final: ItemOutcome =
-      outcome.kind === 'delivered'
-        ? {
-            kind: 'delivered',
-            duplicate: entry.item.maybeDelivered,
-            result: { action: entry.sentAs, seq: entry.state.seq },
-          }
-        : outcome;
-    if (final.kind === 'delivered') delivered.push(entry);
-    options.settle(entry, final, endpointOf(entry.sentAs));
+  const deliver = (entry: OrderEntry, answer: unknown) => {
+    delivered.push(entry);
+    const outcome: ItemOutcome = {
+      kind: 'delivered',
+      duplicate: isolation.mayBeDuplicate(entry),
+      // Calltouch's answer stays with the job (bounded: `orderAnswerOf`).
+      result: { action: entry.sentAs, seq: entry.state.seq, answer },
+    };
+    options.settle(entry, outcome, endpointOf(entry.sentAs));
   };
-  const asUpdate =
-    kind === 'create'
-      ? async (entry: OrderEntry, reason: string): Promise<ItemOutcome | undefined> => {
-          const result = await sendBatch(
-            [entry],
-            (xs) => client.updateOrders(xs.map(updateOf)),
-            ctx,
-            { ...sendOptions, endpoint: 'orders_update' },
-          );
-          if (result.ok) {
-            options.log.info(
-              { orderNumber: entry.state.orderNumber },
-              'create refused, update accepted: the order existed (an earlier answer was lost)',
-            );
-            entry.sentAs = 'update';
-            return { kind: 'delivered' };
-          }
-          return { kind: 'rejected', reason: `${reason}; sent as an update: ${result.reason}` };
-        }
-      : undefined;
+  const park = (entry: OrderEntry, reason: string) =>
+    options.settle(entry, { kind: 'rejected', reason }, endpointOf(entry.sentAs));
+  const updates = (refused: (entry: OrderEntry, reason: string) => void): Lane => ({
+    endpoint: 'orders_update',
+    request: (xs) => client.updateOrders(xs.map((e) => toCalltouchOrderUpdate(e.state, mapping))),
+    delivered: deliver,
+    refused,
+  });
   try {
-    await bisect(chunk, (xs) => sendBatch(xs, request, ctx, sendOptions), settle, asUpdate);
-  } catch (err) {
-    const outcome = toUnsettledOutcome(err);
-    for (const entry of chunk) {
-      if (!settled.has(entry.id)) options.settle(entry, outcome, endpointOf(entry.sentAs));
+    if (first.sentAs === 'update') {
+      await isolation.send(updates(park), chunk);
+      return;
     }
+    const refusedCreates = new Map<OrderEntry, string>();
+    await isolation.send(
+      {
+        endpoint: 'orders_create',
+        request: (xs) =>
+          client.createOrders(xs.map((e) => toCalltouchOrderCreate(e.state, mapping))),
+        delivered: deliver,
+        refused: (entry, reason) => refusedCreates.set(entry, reason),
+      },
+      chunk,
+    );
+    // Each refused create goes again as an update: accepted, Calltouch had the order.
+    const asUpdates = updates((entry, reason) =>
+      park(entry, `${refusedCreates.get(entry) ?? 'create refused'}; sent as an update: ${reason}`),
+    );
+    await isolation.send(
+      {
+        ...asUpdates,
+        delivered: (entry, answer) => {
+          options.log.info(
+            { orderNumber: entry.state.orderNumber },
+            'create refused, update accepted: the order existed (an earlier answer was lost)',
+          );
+          entry.sentAs = 'update';
+          deliver(entry, answer);
+        },
+      },
+      [...refusedCreates.keys()],
+    );
   } finally {
     for (const entry of delivered) {
       const comment = entry.state.comment;

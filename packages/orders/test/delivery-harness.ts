@@ -2,7 +2,11 @@ import { Redis } from 'ioredis';
 import { createCalltouchStack, type CalltouchStack } from '@touchline/calltouch-delivery';
 import { createRegistry, type Registry } from '@touchline/metrics';
 import { createBatchConsumer, createFlowQueue, type BatchConsumer } from '@touchline/queue';
-import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
+import {
+  createCalltouchStandIn,
+  type CalltouchStandIn,
+  type CalltouchStandInOptions,
+} from '@touchline/sandbox';
 import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
 import {
   createOrderIntake,
@@ -10,16 +14,27 @@ import {
   ordersFlowSpec,
   parseDealsBody,
   type OrderIntake,
+  type OrdersFlowOptions,
 } from '../src/index.ts';
 
-/** Listener-side intake, the Calltouch stand-in and `workers` batch consumers on one prefix. */
-export async function startFlow(options: { workers: number; errorShare: number }) {
+/**
+ * Listener-side intake, the Calltouch stand-in and `workers` batch consumers on one prefix.
+ * `flow` overrides options of every worker's orders flow; `restart()` closes the consumers and
+ * starts new ones (new connections, a new metrics registry), as a worker restart would.
+ */
+export async function startFlow(options: {
+  workers: number;
+  errorShare: number;
+  flow?: Partial<OrdersFlowOptions>;
+  sandbox?: CalltouchStandInOptions;
+}) {
   const prefix = uniquePrefix('orders-flow');
   const sandbox: CalltouchStandIn = await createCalltouchStandIn({
     rateLimit: 60,
     latencyMs: { min: 1, max: 8 },
     historyDays: 0,
     faults: { errorShare: options.errorShare },
+    ...options.sandbox,
   });
   const producer = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const queue = createFlowQueue(ordersFlowSpec, producer, prefix);
@@ -29,12 +44,15 @@ export async function startFlow(options: { workers: number; errorShare: number }
     prefix,
     timeZone: 'Europe/Moscow',
   });
-  const registry: Registry = createRegistry();
-  const connections: Redis[] = [];
-  const consumers: BatchConsumer[] = [];
-  const stacks: CalltouchStack[] = [];
+  let registry: Registry = createRegistry();
+  let connections: Redis[] = [];
+  let consumers: BatchConsumer[] = [];
+  let stacks: CalltouchStack[] = [];
   const { logger, lines } = memoryLogger('info');
-  for (let w = 0; w < options.workers; w++) {
+  const build = () => {
+    for (let w = 0; w < options.workers; w++) buildWorker();
+  };
+  const buildWorker = () => {
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     connections.push(connection);
     const stack = createCalltouchStack(
@@ -64,9 +82,16 @@ export async function startFlow(options: { workers: number; errorShare: number }
       timeZone: 'Europe/Moscow',
       maxWaitMs: 50,
       concurrency: 2,
+      ...options.flow,
     });
     consumers.push(createBatchConsumer({ flow, connection, prefix, logger }));
-  }
+  };
+  build();
+  const stopWorkers = async () => {
+    await Promise.all(consumers.map((c) => c.close()));
+    await Promise.all(stacks.map((s) => s.close()));
+    for (const c of connections) c.disconnect();
+  };
   const send = async (body: unknown) => {
     const parsed = parseDealsBody(body);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
@@ -76,20 +101,38 @@ export async function startFlow(options: { workers: number; errorShare: number }
     prefix,
     sandbox,
     queue,
-    registry,
+    /** The producer's connection, for tests that look at or plant keys. */
+    redis: producer,
+    get registry() {
+      return registry;
+    },
     lines,
     send,
     start: () => Promise.all(consumers.map((c) => c.start())),
+    async restart() {
+      await stopWorkers();
+      registry = createRegistry();
+      connections = [];
+      consumers = [];
+      stacks = [];
+      build();
+      await Promise.all(consumers.map((c) => c.start()));
+    },
+    /** A metric's value with these labels (0 when absent). */
+    async metric(name: string, labels: Record<string, string>) {
+      const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+      return values
+        .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+        .reduce((sum, v) => sum + v.value, 0);
+    },
     pending: async () => {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     async close() {
-      await Promise.all(consumers.map((c) => c.close()));
-      await Promise.all(stacks.map((s) => s.close()));
+      await stopWorkers();
       await queue.close();
       producer.disconnect();
-      for (const c of connections) c.disconnect();
       await sandbox.close();
       await deleteKeys(TEST_REDIS_URL, prefix);
     },

@@ -1,9 +1,17 @@
 import type { ItemOutcome } from './outcome.ts';
 
-/** What one request of a bisection came back with: accepted (with the answer), or refused. */
+/**
+ * What one request of a bisection came back with: accepted (with the answer), or refused —
+ * with the error that says so (`cause`), for a sender that reads which items it names.
+ */
 export type SendResult<R = unknown> =
   | { readonly ok: true; readonly answer?: R }
-  | { readonly ok: false; readonly kind: 'rejected'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly kind: 'rejected';
+      readonly reason: string;
+      readonly cause?: unknown;
+    };
 
 /**
  * Isolates the items a request rejects. Calltouch rejects a whole batch when any item is bad

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { SandboxCall } from './calls-validation.ts';
+import type { FaultSettings, ItemNaming } from './faults.ts';
 import type { Journal } from './journal.ts';
 import type { StandInEndpoint, StandInState } from './state.ts';
 import type { ItemIssue } from './validation.ts';
@@ -28,6 +29,8 @@ export interface StandInContext {
   timeZone: string;
   /** Ids the import answers with, as the real service returns a queue log id. */
   nextLogId(): number;
+  /** The faults in force (per-order refusals, how refusals name items). */
+  faults(): FaultSettings;
   /** Accepted calls, for the recordings player (after they are stored). */
   accepted(calls: readonly SandboxCall[]): void;
 }
@@ -41,8 +44,28 @@ export function rejected(
   reply: FastifyReply,
   message: string,
   issues: readonly ItemIssue[],
+  naming: ItemNaming = 'both',
 ): FastifyReply {
-  return reply.code(400).send({ success: false, message, errors: issues });
+  return reply
+    .code(400)
+    .send(
+      naming === 'none'
+        ? { success: false, message }
+        : { success: false, message, errors: issues.map((i) => named(i, naming)) },
+    );
+}
+
+/** An issue as a refusal with `naming` shows it: index and id, one of them, or neither. */
+export function named(issue: ItemIssue, naming: ItemNaming): ItemIssue {
+  const { index, referenceId, orderNumber, ...rest } = issue;
+  const byIndex = naming === 'both' || naming === 'index';
+  const byId = naming === 'both' || naming === 'id';
+  return {
+    ...(byIndex && index !== undefined ? { index } : {}),
+    ...(byId && referenceId !== undefined ? { referenceId } : {}),
+    ...(byId && orderNumber !== undefined ? { orderNumber } : {}),
+    ...rest,
+  };
 }
 
 export const header = (value: string | string[] | undefined): string | undefined =>

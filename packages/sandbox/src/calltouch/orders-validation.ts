@@ -92,11 +92,13 @@ export type SandboxOrder = Record<string, unknown> & { orderNumber: string };
 /**
  * Checks a create or update body. `exists` answers whether an orderNumber is already known:
  * create of a known order and update of an unknown one refuse the request, naming the order.
+ * `refused` (fault injection) names orders refused whatever they carry, with its reason.
  */
 export function checkOrders(
   body: unknown,
   action: 'create' | 'update',
   exists: (orderNumber: string) => boolean,
+  refused?: { readonly orderNumbers: ReadonlySet<string>; readonly reason: string },
 ): Checked<SandboxOrder> {
   const envelope = checkEnvelope(body, 'orders');
   if (!envelope.ok) return envelope;
@@ -119,7 +121,9 @@ export function checkOrders(
     }
     const order = result.data as SandboxOrder;
     const known = exists(order.orderNumber);
-    if (action === 'create' && known) {
+    if (refused?.orderNumbers.has(order.orderNumber)) {
+      issues.push({ index, orderNumber: order.orderNumber, reason: refused.reason });
+    } else if (action === 'create' && known) {
       issues.push({ index, orderNumber: order.orderNumber, reason: 'order already exists' });
     } else if (action === 'update' && !known) {
       issues.push({ index, orderNumber: order.orderNumber, reason: 'order not found' });

@@ -41,7 +41,7 @@ export function registerAdminRoutes(app: FastifyInstance, ops: AdminOperations):
       'GET /__sandbox/orders',
       'GET /__sandbox/recordings',
       'GET /__sandbox/faults',
-      'POST /__sandbox/faults {errorShare, errorStatus, hangShare, slowShare, slowMs, stormMs, stormRetryAfterSeconds, clear}',
+      'POST /__sandbox/faults {errorShare, errorStatus, hangShare, slowShare, slowMs, nextStatuses, refuseOrders, refuseOrdersInOk, refuseMessage, naming, stormMs, stormRetryAfterSeconds, clear}',
       'POST /__sandbox/requests {count, at}',
       'POST /__sandbox/reset',
     ],

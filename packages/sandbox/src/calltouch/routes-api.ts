@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkCalls } from './calls-validation.ts';
-import { header, rejected, unauthorized, type StandInContext } from './context.ts';
+import { header, named, rejected, unauthorized, type StandInContext } from './context.ts';
 import { journalQuerySchema, selectRequests } from './journal.ts';
 import { checkOrders } from './orders-validation.ts';
 
@@ -20,7 +20,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: StandInContext): vo
     async (request, reply) => {
       if (!headersOk(request)) return unauthorized(reply, 'Access-Token or SiteId');
       const checked = checkCalls(request.body);
-      if (!checked.ok) return rejected(reply, checked.message, checked.issues);
+      if (!checked.ok) return rejected(reply, checked.message, checked.issues, ctx.faults().naming);
       ctx.state.receiveCalls(checked.items, 'lead-import', new Date());
       ctx.accepted(checked.items);
       ctx.state.spend('calls_import');
@@ -35,14 +35,33 @@ export function registerApiRoutes(app: FastifyInstance, ctx: StandInContext): vo
       { config: { endpoint } },
       async (request, reply) => {
         if (!headersOk(request)) return unauthorized(reply, 'Access-Token or SiteId');
-        const checked = checkOrders(request.body, action, ctx.state.hasOrder);
-        if (!checked.ok) return rejected(reply, checked.message, checked.issues);
-        ctx.state.applyOrders(checked.items, action, new Date());
-        ctx.state.spend(endpoint);
-        return reply.code(200).send({
-          success: true,
-          data: { orders: checked.items.map((o) => ({ orderNumber: o.orderNumber })) },
+        const faults = ctx.faults();
+        const checked = checkOrders(request.body, action, ctx.state.hasOrder, {
+          orderNumbers: new Set(faults.refuseOrders),
+          reason: faults.refuseMessage,
         });
+        if (!checked.ok) return rejected(reply, checked.message, checked.issues, faults.naming);
+        // A 2xx that carries errors: the orders refused inside it are not kept, the others are.
+        const inOk = new Set(faults.refuseOrdersInOk);
+        const kept = checked.items.filter((o) => !inOk.has(o.orderNumber));
+        ctx.state.applyOrders(kept, action, new Date());
+        ctx.state.spend(endpoint);
+        const orders = kept.map((o) => ({ orderNumber: o.orderNumber }));
+        if (kept.length === checked.items.length)
+          return reply.code(200).send({ success: true, data: { orders } });
+        if (faults.naming === 'none')
+          return reply.code(200).send({ success: false, message: faults.refuseMessage });
+        const errors = checked.items.flatMap((o, index) =>
+          inOk.has(o.orderNumber)
+            ? [
+                named(
+                  { index, orderNumber: o.orderNumber, reason: faults.refuseMessage },
+                  faults.naming,
+                ),
+              ]
+            : [],
+        );
+        return reply.code(200).send({ errors, data: { orders } });
       },
     );
   }

@@ -24,7 +24,7 @@ export function registerAtsRoutes(app: FastifyInstance, ctx: StandInContext): vo
   app.post<AtsRequest>(path, { config: { endpoint: 'calls_import' } }, async (request, reply) => {
     if (!authorized(request)) return unauthorized(reply, 'unknown PBX login or apikey');
     const checked = checkCalls(request.body);
-    if (!checked.ok) return rejected(reply, checked.message, checked.issues);
+    if (!checked.ok) return rejected(reply, checked.message, checked.issues, ctx.faults().naming);
     ctx.state.receiveCalls(checked.items, 'pbx-batch', new Date());
     ctx.accepted(checked.items);
     ctx.state.spend('calls_import');
@@ -34,7 +34,7 @@ export function registerAtsRoutes(app: FastifyInstance, ctx: StandInContext): vo
   app.get<AtsRequest>(path, { config: { endpoint: 'calls_import' } }, async (request, reply) => {
     if (!authorized(request)) return unauthorized(reply, 'unknown PBX login or apikey');
     const checked = checkTelemirfact(request.query);
-    if (!checked.ok) return rejected(reply, checked.message, checked.issues);
+    if (!checked.ok) return rejected(reply, checked.message, checked.issues, ctx.faults().naming);
     ctx.state.receiveCalls(checked.items, 'pbx-single', new Date());
     ctx.accepted(checked.items);
     ctx.state.spend('calls_import');

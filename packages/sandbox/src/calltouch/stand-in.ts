@@ -101,6 +101,7 @@ export async function createCalltouchStandIn(
     journal,
     timeZone: o.timeZone,
     nextLogId: () => logId++,
+    faults: () => faults.settings,
     accepted(calls) {
       if (!o.fetchRecordings) return;
       for (const call of calls) if (call.recordUrl) player.play(call.referenceId, call.recordUrl);
@@ -147,6 +148,8 @@ export async function createCalltouchStandIn(
     if (request.routeOptions.config.admin) return;
     await pause(latency());
     const fault = drawFault(faults.settings, trafficRandom);
+    if (fault.script)
+      faults = { ...faults, settings: { ...faults.settings, nextStatuses: fault.script } };
     if (fault.kind === 'hang') {
       state.hung();
       // Never answer: the client has to time out. close() cuts the socket.
@@ -154,9 +157,10 @@ export async function createCalltouchStandIn(
       return reply;
     }
     if (fault.kind === 'error') {
-      return reply
-        .code(fault.status)
-        .send({ success: false, message: 'sandbox: injected server error' });
+      return reply.code(fault.status).send({
+        success: false,
+        message: `sandbox: injected ${fault.status >= 500 ? 'server error' : 'refusal'}`,
+      });
     }
     if (fault.kind === 'slow') await pause(fault.ms);
   });
