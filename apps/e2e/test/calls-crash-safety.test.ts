@@ -101,7 +101,7 @@ describe('calls: crash safety with the roles as separate processes', () => {
     const before = importable(mcn.addCalls(50, { inboundOnly: true }));
     await stack.start('worker');
     await stack.start('mcn-poller', { MCN_POLL_INTERVAL_SECONDS: '1' });
-    await waitFor(() => before.every((c) => calltouch.calls()[c.callid]), {
+    await waitFor(() => before.every((c) => calltouch.call(c.callid)), {
       message: 'calls before the outage',
     });
     mcn.setDown(true);
@@ -114,7 +114,7 @@ describe('calls: crash safety with the roles as separate processes', () => {
     });
     mcn.setDown(false);
     const after = importable(mcn.addCalls(30, { inboundOnly: true }));
-    await waitFor(() => [...during, ...after].every((c) => calltouch.calls()[c.callid]), {
+    await waitFor(() => [...during, ...after].every((c) => calltouch.call(c.callid)), {
       timeoutMs: 30_000,
       message: 'calls from during and after the outage',
     });

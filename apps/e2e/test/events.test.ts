@@ -41,7 +41,7 @@ describe('MCN events as processes', () => {
     // A third of the calls end without an event (an IVR, a queue), some reach the log late.
     mcn.setEvents({ share: 0.67, lateLogShare: 0.2, duplicateShare: 0.2 });
     const calls = importable(mcn.addCalls(60, { inboundOnly: true }));
-    await waitFor(() => calls.every((c) => calltouch.calls()[c.callid]), {
+    await waitFor(() => calls.every((c) => calltouch.call(c.callid)), {
       timeoutMs: 30_000,
       message: 'every call at Calltouch',
     });
@@ -74,7 +74,7 @@ describe('MCN events as processes', () => {
     // A storm of 300 events during the outage asked for a bounded number of reads.
     expect(mcn.stats().requests.unavailable).toBeLessThan(40);
     mcn.setDown(false);
-    await waitFor(() => calls.every((c) => calltouch.calls()[c.callid]), {
+    await waitFor(() => calls.every((c) => calltouch.call(c.callid)), {
       timeoutMs: 30_000,
       message: 'every call after the outage',
     });

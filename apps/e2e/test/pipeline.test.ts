@@ -170,7 +170,7 @@ describe('the whole pipeline, every role a process, every fault at once', () => 
 
     await waitFor(
       () =>
-        calls.every((c) => calltouch.calls()[c.callid]) &&
+        calls.every((c) => calltouch.call(c.callid)) &&
         [...finalStatus].every(([n, s]) => calltouch.orders()[n]?.state['status'] === s) &&
         leads.every((id) => crm!.accepted.has(id)),
       { timeoutMs: 90_000, intervalMs: 250, message: 'every call, order and lead delivered' },

@@ -1,5 +1,11 @@
 import type { CalltouchCall } from '@touchline/calltouch';
-import { sendBatch, toUnsettledOutcome, type CalltouchStack } from '@touchline/calltouch-delivery';
+import {
+  mayHaveArrived,
+  sendBatch,
+  toUnsettledOutcome,
+  withInBatchRetry,
+  type CalltouchStack,
+} from '@touchline/calltouch-delivery';
 import { bisect, type BatchItem, type DeliveryContext, type ItemOutcome } from '@touchline/queue';
 import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
 import type { CallJob } from './flow.ts';
@@ -41,21 +47,39 @@ export function createCallsDelivery(options: CallsDeliveryOptions) {
           reason: `cannot map the MCN call: ${mapped.reason}${mapped.detail ? ` (${mapped.detail})` : ''}`,
         });
     }
+    // Calls sent again within the batch after a request whose answer never came: they may be
+    // at Calltouch twice (counted as duplicates, as a re-send after a crash is).
+    const mayHaveArrivedBefore = new Set<string>();
     try {
       await bisect(
         sendable,
         (batch) =>
-          sendBatch(batch, (b) => client.importCalls(b.map((s) => s.call)), ctx, {
-            limiter,
-            endpoint: 'calls_import',
-            exhaustion,
-            ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
-          }),
+          // A 5xx or a timeout is sent again at once (a few times) rather than failing every
+          // call of the batch, bisection included: an innocent call never pays an attempt for
+          // one unlucky request.
+          withInBatchRetry(
+            () =>
+              sendBatch(batch, (b) => client.importCalls(b.map((s) => s.call)), ctx, {
+                limiter,
+                endpoint: 'calls_import',
+                exhaustion,
+                ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+              }),
+            {
+              signal: ctx.signal,
+              onRetry: (err) => {
+                if (mayHaveArrived(err)) for (const s of batch) mayHaveArrivedBefore.add(s.id);
+              },
+            },
+          ),
         (s, outcome) =>
           outcomes.set(
             s.id,
             outcome.kind === 'delivered'
-              ? { kind: 'delivered', duplicate: s.item.maybeDelivered }
+              ? {
+                  kind: 'delivered',
+                  duplicate: s.item.maybeDelivered || mayHaveArrivedBefore.has(s.id),
+                }
               : outcome,
           ),
       );

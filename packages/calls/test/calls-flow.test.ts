@@ -172,7 +172,7 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
         mcn: { ...callJobSchema.parse(job.data).mcn, dst_name: 'Reception' },
       });
     expect(await replayParked(queue)).toEqual({ parked: 2, moved: 2, gone: 0 });
-    await waitFor(() => [...bad].every((id) => calltouch.calls()[id]), {
+    await waitFor(() => [...bad].every((id) => calltouch.call(id)), {
       message: 'replayed calls delivered',
     });
     expect(await queue.getFailedCount()).toBe(0);
@@ -186,7 +186,7 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
       queue,
       calls.map((c) => toNewJob(callsFlowSpec, { mcn: c })),
     );
-    await waitFor(() => calls.every((c) => calltouch.calls()[c.callid]), {
+    await waitFor(() => calls.every((c) => calltouch.call(c.callid)), {
       message: 'storm survivors delivered',
     });
     expect(calltouch.stats().requests.rateLimited).toBeGreaterThan(before.requests.rateLimited);

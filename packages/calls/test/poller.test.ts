@@ -1,17 +1,11 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { createMcnClient } from '@touchline/mcn';
 import { createRegistry, type Registry } from '@touchline/metrics';
 import { createFlowQueue, createWakeSignal } from '@touchline/queue';
 import { createMcnStandIn, type McnStandIn } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { TEST_REDIS_URL, memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   callJobSchema,
   callsFlowSpec,
@@ -22,15 +16,11 @@ import {
 
 const ZONE = 'Europe/Moscow';
 const at = (iso: string) => DateTime.fromISO(iso, { zone: ZONE }).toJSDate();
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const prefixes: string[] = [];
+const db = useTestRedis('poller');
+const redis = db.redis;
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-afterAll(async () => {
-  await Promise.all(prefixes.map((p) => deleteKeys(TEST_REDIS_URL, p)));
-  redis.disconnect();
 });
 
 /** A quiet MCN stand-in and a poller on a fresh prefix, both on the test's clock. */
@@ -45,8 +35,7 @@ async function setup(startIso: string, overrides: Partial<McnPollerOptions> = {}
     now,
   });
   cleanup.push(() => mcn.close());
-  const prefix = uniquePrefix('poller');
-  prefixes.push(prefix);
+  const prefix = overrides.prefix ?? db.newPrefix();
   const queue = createFlowQueue(callsFlowSpec, redis, prefix);
   cleanup.push(() => queue.close());
   const registry: Registry = createRegistry();
@@ -142,8 +131,7 @@ describe('the MCN poller', () => {
   });
 
   it('turns a burst of 500 events into a bounded number of reads', async () => {
-    const prefix = uniquePrefix('poller-wake');
-    prefixes.push(prefix);
+    const prefix = db.newPrefix('poller-wake');
     const wake = createWakeSignal(pollerKeys(prefix).wake);
     const s = await setup('2030-03-10T20:00:00', {
       wake,

@@ -1,17 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import type { CalltouchEndpoint } from '@touchline/calltouch';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
+import { useTestRedis } from '@touchline/testing';
 import { BudgetPausedError, createPointsBudget, type PointsBudget } from '../src/index.ts';
 
 const zone = 'Europe/Moscow';
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const prefixes: string[] = [];
-afterAll(async () => {
-  await Promise.all(prefixes.map((p) => deleteKeys(TEST_REDIS_URL, p)));
-  redis.disconnect();
-});
+const db = useTestRedis('points');
+const redis = db.redis;
 
 const costs: Record<CalltouchEndpoint, number> = {
   calls_import: 1,
@@ -22,8 +17,7 @@ const costs: Record<CalltouchEndpoint, number> = {
 
 /** A budget on its own prefix with a clock the test moves. */
 function setup(budget: number | undefined, startIso = '2030-01-15T10:00:00') {
-  const prefix = uniquePrefix('points');
-  prefixes.push(prefix);
+  const prefix = db.newPrefix();
   const clock = { now: DateTime.fromISO(startIso, { zone }).toMillis() };
   const make = () =>
     createPointsBudget({ redis, prefix, timeZone: zone, costs, budget, now: () => clock.now });

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createRegistry, type Registry } from '@touchline/metrics';
 import {
   addJobsAtomically,
@@ -9,13 +8,7 @@ import {
   toNewJob,
 } from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   checkLeadSignature,
   createLeadsFlow,
@@ -29,10 +22,10 @@ const leadJobId = (requestId: string | number) => leadsFlowSpec.jobId({ record: 
 import { startReceiver, type Behaviour } from './receiver.ts';
 import { SECRET, ZONE } from './setup.ts';
 
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const db = useTestRedis('leads-delivery');
+const redis = db.redis;
 let standIn: CalltouchStandIn;
 const cleanup: (() => Promise<unknown>)[] = [];
-const prefixes: string[] = [];
 
 beforeAll(async () => {
   // Only its journal is used here: realistic records to deliver.
@@ -43,8 +36,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await standIn.close();
-  await Promise.all(prefixes.map((p) => deleteKeys(TEST_REDIS_URL, p)));
-  redis.disconnect();
 });
 
 async function leadsCount(registry: Registry, outcome: string): Promise<number> {
@@ -55,8 +46,7 @@ async function leadsCount(registry: Registry, outcome: string): Promise<number> 
 
 /** A receiver, a delivery and a queue on a fresh prefix; `enqueue(n)` adds n journal leads. */
 async function setup(behaviour: Behaviour, timeoutMs = 2_000) {
-  const prefix = uniquePrefix('leads-delivery');
-  prefixes.push(prefix);
+  const prefix = db.newPrefix();
   const receiver = await startReceiver(SECRET, behaviour);
   cleanup.push(() => receiver.close());
   const queue = createFlowQueue(leadsFlowSpec, redis, prefix);

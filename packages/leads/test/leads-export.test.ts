@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createRegistry } from '@touchline/metrics';
 import {
   createCalltouchStack,
@@ -9,13 +8,7 @@ import {
 } from '@touchline/calltouch-delivery';
 import { createBatchConsumer, createFlowQueue } from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   createLeadsExporter,
   createLeadsFlow,
@@ -26,10 +19,10 @@ import {
 import { startReceiver, type Receiver } from './receiver.ts';
 import { SECRET, ZONE, at, journalIds } from './setup.ts';
 
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const db = useTestRedis('leads-export');
+const redis = db.redis;
 let standIn: CalltouchStandIn;
 const cleanup: (() => Promise<unknown>)[] = [];
-const prefixes: string[] = [];
 
 beforeAll(async () => {
   standIn = await createCalltouchStandIn({
@@ -46,8 +39,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await standIn.close();
-  await Promise.all(prefixes.map((p) => deleteKeys(TEST_REDIS_URL, p)));
-  redis.disconnect();
 });
 
 interface Setup {
@@ -61,8 +52,7 @@ interface Setup {
 
 /** One exporter on its own prefix, with a clock the test moves; `restart()` builds a fresh one. */
 function setup(options: Setup) {
-  const prefix = uniquePrefix('leads-export');
-  prefixes.push(prefix);
+  const prefix = db.newPrefix();
   const registry = createRegistry();
   const memory = memoryLogger('debug');
   const stack = createCalltouchStack(

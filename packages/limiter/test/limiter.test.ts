@@ -1,18 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis } from '@touchline/testing';
 import { createLimiter } from '../src/index.ts';
 
-const prefix = uniquePrefix('limiter');
+const { prefix } = useTestRedis('limiter');
 const clients: Redis[] = [];
 const client = () => {
   const c = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   clients.push(c);
   return c;
 };
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 /** The largest number of departures in any window of `windowMs` (inclusive of both ends). */

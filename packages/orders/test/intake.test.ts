@@ -1,16 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createFlowQueue } from '@touchline/queue';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis } from '@touchline/testing';
 import { createOrderIntake, ordersFlowSpec, parseDealsBody, type CrmDeal } from '../src/index.ts';
 
-const prefix = uniquePrefix('intake');
+const { prefix } = useTestRedis('intake');
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 const queue = createFlowQueue(ordersFlowSpec, redis, prefix);
 afterAll(async () => {
   await queue.close();
   redis.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const deals = (body: unknown): CrmDeal[] => {

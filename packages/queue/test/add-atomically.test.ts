@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
+import { useTestRedis } from '@touchline/testing';
 import { addJobsAtomically, createFlowQueue, retryingJobOptions } from '../src/index.ts';
 
-const prefix = uniquePrefix('atomic');
-const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const { redis: connection, prefix } = useTestRedis('atomic');
 const queue = createFlowQueue(
   {
     name: 'orders',
@@ -15,8 +13,6 @@ const queue = createFlowQueue(
 );
 afterAll(async () => {
   await queue.close();
-  connection.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 describe('addJobsAtomically', () => {

@@ -1,13 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   addJobsAtomically,
   bisect,
@@ -22,16 +15,12 @@ import {
   type ItemOutcome,
 } from '../src/index.ts';
 
-const prefixes: string[] = [];
-const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const db = useTestRedis('batch');
+const connection = db.redis;
 let consumers: BatchConsumer[] = [];
 afterEach(async () => {
   await Promise.all(consumers.map((c) => c.close()));
   consumers = [];
-});
-afterAll(async () => {
-  connection.disconnect();
-  for (const p of prefixes) await deleteKeys(TEST_REDIS_URL, p);
 });
 
 const itemSchema = z.object({ n: z.number() });
@@ -51,8 +40,7 @@ const thingsFlow = {
 };
 
 async function setup(count: number) {
-  const prefix = uniquePrefix('batch');
-  prefixes.push(prefix);
+  const prefix = db.newPrefix();
   const queue = createFlowQueue(thingsFlow, connection, prefix);
   await addJobsAtomically(
     queue,

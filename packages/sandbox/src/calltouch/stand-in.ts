@@ -28,8 +28,10 @@ export interface CalltouchStandIn {
   readonly adminUrl: string;
   readonly credentials: StandInCredentials;
   stats(): StandInStats;
-  /** Received calls keyed by referenceId, with how often each arrived. */
+  /** Received calls keyed by referenceId, with how often each arrived (a copy of them all). */
   calls(): Record<string, ReceivedCall>;
+  /** One received call (cheap: for a loop that waits on many calls, one at a time). */
+  call(referenceId: string): ReceivedCall | undefined;
   /** Final state and history per orderNumber. */
   orders(): Record<string, StoredOrder>;
   faults(): FaultState & { stormActive: boolean };
@@ -228,6 +230,7 @@ export async function createCalltouchStandIn(
     credentials,
     stats: () => state.stats(window.maxInAnyWindow(), journal.all().length, player.stats()),
     calls: state.calls,
+    call: state.call,
     orders: state.orders,
     faults: faultView,
     setFaults(update) {

@@ -135,6 +135,10 @@ export function createState(costs: Record<StandInEndpoint, number>) {
       }
     },
     calls: (): Record<string, ReceivedCall> => structuredClone(Object.fromEntries(calls)),
+    call: (referenceId: string): ReceivedCall | undefined => {
+      const found = calls.get(referenceId);
+      return found ? structuredClone(found) : undefined;
+    },
     orders: (): Record<string, StoredOrder> => structuredClone(Object.fromEntries(orders)),
     stats(maxInAnyWindow: number, journalSize: number, player: PlayerStats): StandInStats {
       const points = { ...counters.points };
