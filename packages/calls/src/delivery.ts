@@ -8,7 +8,7 @@ import {
 } from '@touchline/calltouch-delivery';
 import { bisect, type BatchItem, type DeliveryContext, type ItemOutcome } from '@touchline/queue';
 import { toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
-import type { CallJob } from './flow.ts';
+import type { CallJob } from './flow-spec.ts';
 
 export interface CallsDeliveryOptions {
   readonly calltouch: Pick<CalltouchStack, 'client' | 'limiter' | 'exhaustion'>;

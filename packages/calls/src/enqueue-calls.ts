@@ -10,7 +10,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { InvalidMcnRecord, McnCall } from '@touchline/mcn';
 import { callEndedAt, toCalltouchCall, type ToCalltouchCallOptions } from './mapping/index.ts';
-import { callsFlowSpec, type CallJob } from './flow.ts';
+import { callsFlowSpec, type CallJob } from './flow-spec.ts';
 
 export interface EnqueueSummary {
   read: number;

@@ -1,40 +1,10 @@
-import { z } from 'zod';
 import type { CalltouchClient } from '@touchline/calltouch';
 import type { CalltouchStack } from '@touchline/calltouch-delivery';
-import { mcnCallSchema } from '@touchline/mcn';
 import { calltouchMetrics, freshnessMetrics, type Registry } from '@touchline/metrics';
-import {
-  retryingJobOptions,
-  toJobId,
-  type FlowDefinition,
-  type FlowSpec,
-  type ItemOutcome,
-} from '@touchline/queue';
+import type { FlowDefinition, ItemOutcome } from '@touchline/queue';
 import { createCallsDelivery } from './delivery.ts';
+import { callsFlowSpec, type CallJob } from './flow-spec.ts';
 import { callEndedAt, type ToCalltouchCallOptions } from './mapping/index.ts';
-
-/**
- * A `calls` job carries the MCN record as read, not the mapped call: workers map it when they
- * send, so a call parked for a mapping problem is mapped again — with the fixed configuration —
- * when an operator replays it.
- */
-export const callJobSchema = z.object({ mcn: mcnCallSchema });
-export type CallJob = z.output<typeof callJobSchema>;
-
-/** The `calls` queue: one job per finished MCN call, job id `call-<callid>`. */
-export const callsFlowSpec: FlowSpec<CallJob> = {
-  name: 'calls',
-  jobName: 'call',
-  description:
-    'MCN calls waiting for the Calltouch import; failed = parked with the reason (replayable)',
-  schema: callJobSchema,
-  // An hour of completed calls (20,000 at most) for Bull Board; 500 calls/s would be 1.8 M.
-  jobOptions: retryingJobOptions({
-    firstDelayMs: 1_000,
-    keepCompleted: { age: 3_600, count: 20_000 },
-  }),
-  jobId: (job) => toJobId('call', job.mcn.callid),
-};
 
 /**
  * How long a partial batch of calls waits for the next item once the queue is empty. The poller

@@ -1,4 +1,5 @@
 export * from './mapping/index.ts';
+export * from './flow-spec.ts';
 export * from './flow.ts';
 export * from './enqueue-calls.ts';
 export * from './delivery.ts';

@@ -16,7 +16,8 @@ import { orderKey, orderLockKey } from './order-keys.ts';
 import { lockOrders } from './order-locks.ts';
 import { orderStateSchema, type OrderState } from './order-state.ts';
 import { ordersScripts } from './scripts.ts';
-import { sendOrders, type OrderEntry } from './send-orders.ts';
+import type { OrderEntry } from './order-entry.ts';
+import { sendOrders } from './send-orders.ts';
 import type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-order.ts';
 
 export interface OrdersFlowOptions {

@@ -27,4 +27,4 @@ export type { OrderMappingOptions, OrderMatchingOptions } from './to-calltouch-o
 export { createOrdersFlow, pickNewest } from './delivery.ts';
 export type { OrdersFlowOptions } from './delivery.ts';
 export { sendOrders } from './send-orders.ts';
-export type { OrderEntry, OrdersEndpoint } from './send-orders.ts';
+export type { OrderEntry, OrdersEndpoint } from './order-entry.ts';

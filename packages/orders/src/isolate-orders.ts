@@ -12,7 +12,7 @@ import {
 } from '@touchline/calltouch-delivery';
 import type { Logger } from '@touchline/logger';
 import type { DeliveryContext, ItemOutcome } from '@touchline/queue';
-import type { OrderEntry, OrdersEndpoint } from './send-orders.ts';
+import type { OrderEntry, OrdersEndpoint } from './order-entry.ts';
 
 /** Why items waited without spending an attempt (`touchline_deferrals_total{reason}`). */
 export type DeferralReason = 'rate_limited' | 'budget' | 'calltouch_failing';

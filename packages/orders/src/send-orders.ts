@@ -2,30 +2,19 @@ import { MAX_ITEMS_PER_REQUEST, type CalltouchClient } from '@touchline/calltouc
 import type { InBatchRetryOptions, SendOptions } from '@touchline/calltouch-delivery';
 import type { Limiter } from '@touchline/limiter';
 import type { Logger } from '@touchline/logger';
-import type { BatchItem, DeliveryContext, ItemOutcome } from '@touchline/queue';
-import type { OrderJob } from './flow-spec.ts';
+import type { DeliveryContext, ItemOutcome } from '@touchline/queue';
 import {
   createIsolation,
   type DeferralReason,
   type Isolation,
   type Lane,
 } from './isolate-orders.ts';
-import type { OrderState } from './order-state.ts';
+import type { OrderEntry, OrdersEndpoint } from './order-entry.ts';
 import {
   toCalltouchOrderCreate,
   toCalltouchOrderUpdate,
   type OrderMappingOptions,
 } from './to-calltouch-order.ts';
-
-/** One order on its way: the job, the state read under the lock, and how it goes out. */
-export interface OrderEntry {
-  readonly id: string;
-  readonly item: BatchItem<OrderJob>;
-  readonly state: OrderState;
-  sentAs: 'create' | 'update';
-}
-
-export type OrdersEndpoint = 'orders_create' | 'orders_update';
 
 export interface SendOrdersOptions {
   readonly ctx: DeliveryContext;

@@ -142,5 +142,3 @@ export function createPlayer(options: PlayerOptions) {
     },
   };
 }
-
-export type Player = ReturnType<typeof createPlayer>;
