@@ -29,6 +29,7 @@ import {
   callsFlowSpec,
   createCallsFlow,
   createMcnPoller,
+  enqueueCalls,
   toCalltouchCall,
 } from '../src/index.ts';
 
@@ -202,5 +203,24 @@ describe('calls flow: MCN poller → batching workers → Calltouch', () => {
     );
     expect(await queue.getFailedCount()).toBe(0);
     for (const id of sample) expect((await queue.getJob(id))?.attemptsMade).toBe(1);
+  });
+
+  it('keeps callids apart whatever they hold: x:1, x_1, x%3A1, x%253A1, x:lock are five calls', async () => {
+    const ids = ['x:1', 'x_1', 'x%3A1', 'x%253A1', 'x:lock'].map((id) => `${prefix}-${id}`);
+    const [template] = inbound(mcn.addCalls(20, { inboundOnly: true }));
+    await enqueueCalls(
+      {
+        redis,
+        queue,
+        seenKey: `${prefix}:mcn:seen:test`,
+        mapping,
+        lane: () => 'live',
+      },
+      ids.map((callid) => ({ ...template!, callid })),
+    );
+    await waitFor(() => ids.every((id) => calltouch.call(id)), {
+      message: 'the five calls at Calltouch',
+    });
+    expect(ids.map((id) => calltouch.call(id)?.receiveCount)).toEqual([1, 1, 1, 1, 1]);
   });
 });

@@ -84,7 +84,9 @@ export async function sendRequest<R>(
     try {
       return await withDeparture(departure, request);
     } catch (err) {
-      if (signal?.aborted && isAbort(err)) throw new NotSentError('shutting down');
+      // Stopped while waiting (the limiter, the budget): the request never left. An error that
+      // is an answer from Calltouch came from a request in flight, which finishes as usual.
+      if (signal?.aborted && !isCalltouchError(err)) throw new NotSentError('shutting down');
       if (!isCalltouchError(err) || !err.failure) throw err;
       const { failure } = err;
       if (!mayHaveBeenProcessed(failure) && inflight && ids.length > 0) {
@@ -116,9 +118,6 @@ export async function sendRequest<R>(
     }
   }
 }
-
-const isAbort = (err: unknown): boolean =>
-  err instanceof Error && (err.name === 'AbortError' || err.name === 'NotSentError');
 
 /**
  * Sends one request for a batch and answers {@link bisect}'s question — accepted, or refused

@@ -92,7 +92,7 @@ function setup(options: Setup) {
       ...(options.maxDaysPerTick ? { maxDaysPerTick: options.maxDaysPerTick } : {}),
       now,
     });
-  return { prefix, registry, memory, queue, clock, budget, exporter: make(), make };
+  return { prefix, registry, memory, queue, clock, budget, stack, exporter: make(), make };
 }
 
 /** requestIds of every job in the queue, whatever its state. */
@@ -274,6 +274,18 @@ describe('leads export scheduler', () => {
     const resumed = await s.exporter.exportOnce();
     expect(resumed).toMatchObject({ caughtUp: true, summary: { enqueued: 2 } });
     await expect(s.budget.check('calls_import')).resolves.toBeUndefined();
+  });
+
+  it('a 429 on the export slows the whole fleet down, and the same read goes again', async () => {
+    const s = setup({ startIso: '2030-03-10T12:00:00' });
+    standIn.addRequests(3, at('2030-03-10T11:00:00'));
+    standIn.setFaults({ stormMs: 700, stormRetryAfterSeconds: 1 });
+    const result = await s.exporter.exportOnce();
+    expect(result).toMatchObject({ caughtUp: true, summary: { enqueued: 3 } });
+    expect(result.error).toBeUndefined();
+    // The pause is the fleet's: every process behind this egress waits it out.
+    expect((await s.stack.limiter.state()).penalties).toBeGreaterThanOrEqual(1);
+    expect(standIn.stats().requests.rateLimited).toBeGreaterThanOrEqual(1);
   });
 
   it('a failed export keeps the checkpoint and says why; the next tick retries', async () => {

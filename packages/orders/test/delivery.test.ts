@@ -176,6 +176,22 @@ describe('orders delivery end to end', () => {
     await waitFor(async () => (await f.queue.getCompletedCount()) === 2, { message: 'replayed' });
     expect(f.sandbox.orders()['Z-1']?.state['status']).toBe('Оплачена');
   });
+  it('keeps order numbers apart whatever they hold: V, V:lock, V%3Alock and V_lock are four orders', async () => {
+    flow = await createFlowAndStart(2, 0);
+    const f = flow;
+    const numbers = ['V', 'V:lock', 'V%3Alock', 'V_lock'];
+    // The order whose number names another's lock key first, then the other (issue 12: `V`
+    // used to wait for ever behind the state of `V:lock` stored at its lock key).
+    for (const orderNumber of [...numbers].reverse())
+      await f.send({ orderNumber, status: 'Новая', orderDate: '2024-07-10T09:00:00+03:00' });
+    for (const orderNumber of numbers)
+      await f.send({ orderNumber, status: 'Оплачена', orderDate: '2024-07-10T09:00:00+03:00' });
+    await waitFor(
+      () => numbers.every((n) => f.sandbox.orders()[n]?.state['status'] === 'Оплачена'),
+      { timeoutMs: 20_000, message: 'four orders at their final state' },
+    );
+    expect(await f.queue.getFailedCount()).toBe(0);
+  });
 });
 
 async function createFlowAndStart(workers: number, errorShare: number): Promise<Flow> {
