@@ -14,7 +14,7 @@ const runs = { numRuns: 1_000 };
 
 describe('identifiers, for every flow', () => {
   it('calls: distinct callids, distinct job ids, none with a colon', () => {
-    const jobId = (callid: string) => callsFlowSpec.jobId({ mcn: { callid } as McnCall });
+    const jobId = (callid: string) => callsFlowSpec.jobId({ mcn: { callid } });
     fc.assert(
       fc.property(id, id, (a, b) => {
         expect(jobId(a)).not.toContain(':');
