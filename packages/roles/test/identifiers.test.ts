@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { callsFlowSpec, pollerKeys } from '@touchline/calls';
 import { leadsFlowSpec } from '@touchline/leads';
-import type { McnCall } from '@touchline/mcn';
 import { orderKey, orderLockKey, ordersFlowSpec } from '@touchline/orders';
 
 /**
