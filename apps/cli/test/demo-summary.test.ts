@@ -14,9 +14,10 @@ const snapshot = (at: number, delivered: number, requests: number, parked = 0): 
     leads: queue,
   },
   points: requests,
-  recordings: { linked: 3, played: 2, failed: 0 },
+  recordings: { linked: 3, played: 2, otherAnswers: { '404': 1 } },
   events: { mcn: 10, calltouch: 1, callsWithoutEvent: 1 },
   lanes: { live: 4, backlog: 900 },
+  freshness: { delivered: 12, waiting: 1, medianMs: 840, maxMs: 1_460 },
 });
 const info = {
   urls: ['Bull Board: http://127.0.0.1:3000/'],
@@ -34,6 +35,20 @@ describe('the demo summary', () => {
     expect(text).toContain('Calltouch requests 30 (5.00/s of 5/s), 429s 0, busiest second 5');
     expect(text).toContain('workers: 2 processes; faults: none');
     expect(text).not.toContain('parked:');
+  });
+
+  it('shows how fresh the calls of the last minute are, and says so when none has arrived', () => {
+    const text = renderSummary(snapshot(12_000, 2_500, 30), undefined, info);
+    expect(text).toContain(
+      'calls that ended in the last minute: 12 in Calltouch, 1 not yet; end at MCN → Calltouch: median 0.8 s, slowest 1.5 s',
+    );
+    const none = renderSummary(
+      { ...snapshot(12_000, 0, 0), freshness: { delivered: 0, waiting: 2 } },
+      undefined,
+      info,
+    );
+    expect(none).toContain('calls that ended in the last minute: 0 in Calltouch, 2 not yet');
+    expect(none).not.toContain('median');
   });
 
   it('explains parked items and how to replay them when there are any', () => {

@@ -163,6 +163,25 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     name: 'touchline-demo',
   });
   const queues = FLOW_SPECS.map((flow) => createFlowQueue(flow, statsRedis, prefix));
+  // Freshness as a marketer sees it: for the importable calls that ended in the last minute,
+  // from the instant each ended at MCN to its arrival in Calltouch (both clocks are the
+  // sandbox's).
+  const freshness = (nowMs: number): DemoSnapshot['freshness'] => {
+    const delays: number[] = [];
+    let waiting = 0;
+    for (const end of sandbox.mcn.liveEnds(nowMs - 60_000)) {
+      if (!end.importable) continue;
+      const received = sandbox.calltouch.call(end.callid);
+      if (received) delays.push(Date.parse(received.firstReceivedAt) - end.endMs);
+      else waiting += 1;
+    }
+    delays.sort((a, b) => a - b);
+    const median = delays[Math.floor((delays.length - 1) / 2)];
+    const max = delays.at(-1);
+    return median === undefined || max === undefined
+      ? { delivered: 0, waiting }
+      : { delivered: delays.length, waiting, medianMs: median, maxMs: max };
+  };
   const snapshot = async (): Promise<DemoSnapshot> => {
     const stats = sandbox.calltouch.stats();
     const counts = await Promise.all(
@@ -195,9 +214,11 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
       recordings: {
         linked: stats.recordings.linked,
         played: stats.recordings.player.byStatus['200'] ?? 0,
-        failed: Object.entries(stats.recordings.player.byStatus)
-          .filter(([status]) => status !== '200' && status !== '206')
-          .reduce((sum, [, n]) => sum + n, 0),
+        otherAnswers: Object.fromEntries(
+          Object.entries(stats.recordings.player.byStatus).filter(
+            ([status]) => status !== '200' && status !== '206',
+          ),
+        ),
       },
       events: {
         mcn: sandbox.mcn.stats().events.sent,
@@ -205,6 +226,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
         callsWithoutEvent: sandbox.mcn.stats().events.withoutEvent,
       },
       lanes: { live: lanes[0] ?? 0, backlog: lanes[1] ?? 0 },
+      freshness: freshness(Date.now()),
     };
   };
   const info = {

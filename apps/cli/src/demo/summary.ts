@@ -17,11 +17,16 @@ export interface DemoSnapshot {
   >;
   readonly points: number;
   /** Calls whose import carried a recordUrl, and what playing those links gave. */
-  readonly recordings: { linked: number; played: number; failed: number };
+  readonly recordings: { linked: number; played: number; otherAnswers: Record<string, number> };
   /** Webhooks the sandbox sent: MCN call events, Calltouch lead events. */
   readonly events: { mcn: number; calltouch: number; callsWithoutEvent: number };
-  /** Calls by lane waiting now, and how fresh the last delivered live calls were. */
+  /** Calls by lane waiting now. */
   readonly lanes: { live: number; backlog: number };
+  /**
+   * The importable calls that ended in the last minute: how many are in Calltouch, how many not
+   * yet, and the median and slowest time from their end at MCN to Calltouch.
+   */
+  readonly freshness: { delivered: number; waiting: number; medianMs?: number; maxMs?: number };
 }
 
 const rate = (now: number, before: number, seconds: number) =>
@@ -30,6 +35,24 @@ const bar = (ratio: number, width = 30) => {
   const filled = Math.max(0, Math.min(width, Math.round(ratio * width)));
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 };
+
+const inSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+function renderFreshness(f: DemoSnapshot['freshness']): string {
+  const head = `calls that ended in the last minute: ${f.delivered} in Calltouch, ${f.waiting} not yet`;
+  if (f.medianMs === undefined || f.maxMs === undefined) return head;
+  return `${head}; end at MCN → Calltouch: median ${inSeconds(f.medianMs)}, slowest ${inSeconds(f.maxMs)}`;
+}
+
+function renderOtherAnswers(answers: Record<string, number>): string {
+  const parts = Object.entries(answers)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${status} ×${n}`);
+  // The sandbox's MCN has no audio for a few calls marked as recorded (404), and a recording
+  // still being written past Touchline's short retries is a 502 with Retry-After.
+  return parts.length
+    ? `; other answers ${parts.join(', ')} (audio MCN lacks or is still writing)`
+    : '';
+}
 
 export function renderSummary(
   now: DemoSnapshot,
@@ -62,8 +85,9 @@ export function renderSummary(
     `        queue: ${q('orders')}`,
     `leads   delivered to the CRM ${String(now.leads.delivered).padStart(5)}   bad signatures ${now.leads.badSignature}`,
     `        queue: ${q('leads')}`,
-    `live    calls waiting ${now.lanes.live} live, ${now.lanes.backlog} backlog; events: MCN ${now.events.mcn} (calls without one: ${now.events.callsWithoutEvent}), Calltouch ${now.events.calltouch}`,
-    `records ${now.recordings.linked} calls linked to their recording, ${now.recordings.played} played by Calltouch, ${now.recordings.failed} failed`,
+    `fresh   ${renderFreshness(now.freshness)}`,
+    `lanes   calls waiting ${now.lanes.live} live, ${now.lanes.backlog} backlog; events: MCN ${now.events.mcn} (calls without one: ${now.events.callsWithoutEvent}), Calltouch ${now.events.calltouch}`,
+    `records ${now.recordings.linked} calls linked to their recording, ${now.recordings.played} played by Calltouch${renderOtherAnswers(now.recordings.otherAnswers)}`,
     '',
     `Calltouch requests ${now.requests.total} (${reqRate.toFixed(2)}/s of ${info.ceilingRequests}/s), 429s ${now.requests.rateLimited}, busiest second ${now.requests.maxInWindow}, points spent ${now.points}, re-sent calls ${now.calls.duplicates}`,
     `workers: ${info.workers} process${info.workers === 1 ? '' : 'es'}; faults: ${info.faults.length ? info.faults.join(', ') : 'none'}`,

@@ -48,6 +48,13 @@ export interface McnStandInStats {
   };
 }
 
+/** A call that ended live, as `liveEnds` reports it. */
+export interface LiveEnd {
+  callid: string;
+  endMs: number;
+  importable: boolean;
+}
+
 /** A running MCN stand-in: the HTTP API plus the same controls in code. */
 export interface McnStandIn {
   /** Base URL, `http://127.0.0.1:{port}/v2/rest`: use it as MCN_API_URL. */
@@ -65,6 +72,13 @@ export interface McnStandIn {
   /** Every record in the log, in log order (broken ones included). */
   calls(): McnCall[];
   /**
+   * Calls that ended live (the timer or `addCalls` without `at`) at or after `sinceMs`, oldest
+   * first, with the instant they ended and whether Touchline should import them (inbound and
+   * well-formed): what a freshness measurement compares Calltouch's arrival times with. The
+   * last 10,000 are kept.
+   */
+  liveEnds(sinceMs: number): LiveEnd[];
+  /**
    * The bytes `call_log/record` serves for `callid` once it is ready, or undefined for a call
    * without a recording (unknown, `has_record` 0, or one of the never-found share).
    */
@@ -76,6 +90,7 @@ export interface McnStandIn {
 
 const DAY_MS = 86_400_000;
 const LIVE_TICK_MS = 250;
+const RECENT_ENDS_KEPT = 10_000;
 
 /**
  * Starts a local stand-in for MCN's call-log API on 127.0.0.1, with a seeded, realistic log
@@ -129,6 +144,7 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
   };
   const retentionDays = o.retentionDays ?? Math.max(Math.ceil(o.historyDays), 7);
 
+  const recentEnds: LiveEnd[] = [];
   const events = createMcnEvents(createRandom(o.seed + 1), o.accountId);
   if (options.events) events.configure(options.events);
   const append = (
@@ -146,8 +162,15 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     });
     // A call that ends now may send a webhook (and reach the log a little late); the history
     // and calls placed in the past enter the log quietly.
-    if (timing.endMs !== undefined) events.finished(call, (c) => log.add(c));
-    else log.add(call);
+    if (timing.endMs !== undefined) {
+      events.finished(call, (c) => log.add(c));
+      const callid = call.record.callid as unknown;
+      if (typeof callid === 'string') {
+        const inbound = String(call.record.type).toLowerCase() === 'inb';
+        recentEnds.push({ callid, endMs: call.endMs, importable: inbound && !call.malformed });
+        if (recentEnds.length > RECENT_ENDS_KEPT) recentEnds.splice(0, recentEnds.length / 2);
+      }
+    } else log.add(call);
     return call;
   };
 
@@ -294,6 +317,7 @@ export async function createMcnStandIn(options: McnStandInOptions = {}): Promise
     setEvents: (settings) => events.configure(settings),
     setDown,
     calls: () => log.all().map((call) => call.record),
+    liveEnds: (sinceMs) => recentEnds.filter((end) => end.endMs >= sinceMs),
     recordingOf: (callid) =>
       recordedCall(callid) ? mp3Bytes(seedOf(`${o.seed}:${callid}`), recordingSize) : undefined,
     stats,
