@@ -9,11 +9,12 @@
 // Checks: the JSON parses; it has panels; every panel has a title and gridPos; panel ids are
 // unique; every query panel queries the templated `${datasource}`, which the dashboard defines;
 // every metric name in every PromQL expression (dashboard targets and infra/prometheus/alerts.yml)
-// is a Touchline metric of SPEC §5, a prom-client default metric, `up`, or one of the
+// is a Touchline metric of docs/metrics.md, a prom-client default metric, `up`, or one of the
 // redis_exporter metrics the stack relies on.
 // And the other way round: every touchline_* metric the code registers (`name: 'touchline_…'` in
-// apps/*/src and packages/*/src) is known here, is drawn by at least one panel, and every lag or
-// pause gauge (`*_lag_seconds`, `*_paused`) has an alert: a metric nobody looks at warns no one.
+// apps/*/src and packages/*/src) is known here with the type the code gives it, is drawn by at
+// least one panel, and every lag or pause gauge (`*_lag_seconds`, `*_paused`) has an alert: a
+// metric nobody looks at warns no one.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,7 +23,11 @@ import { fileURLToPath } from 'node:url';
 const infra = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(infra, '..', 'package.json'));
 
-/** SPEC §5, plus the two gauges planned for alerts (oldest pending age, daily budget). */
+/**
+ * Every metric of docs/metrics.md (SPEC §5 and what the code adds), with its type; the labels
+ * and their values are in docs/metrics.md. The type must be the one the code registers
+ * (checked below): a histogram is queried through _bucket, _sum and _count, the others by name.
+ */
 const TOUCHLINE_METRICS = {
   touchline_queue_jobs: 'gauge',
   touchline_pending_items: 'gauge',
@@ -33,9 +38,26 @@ const TOUCHLINE_METRICS = {
   touchline_calltouch_points_spent_total: 'counter',
   touchline_calltouch_points_remaining: 'gauge',
   touchline_points_budget: 'gauge',
+  // endpoint; attributed: yes | no (Calltouch 2xx answers that carried errors).
+  touchline_calltouch_answer_errors_total: 'counter',
+  // flow; reason: busy | rate_limited | budget | calltouch_failing; result: deferred | parked.
+  touchline_deferrals_total: 'counter',
+  // lane: live | backlog (call end at MCN → accepted by Calltouch).
+  touchline_call_freshness_seconds: 'histogram',
+  // outcome: enqueued | duplicate | skipped | rejected | full_read_only; reason.
   touchline_mcn_calls_total: 'counter',
   touchline_mcn_poll_lag_seconds: 'gauge',
+  // kind: tail | full | record; outcome: ok | the MCN error code in lower case.
+  touchline_mcn_requests_total: 'counter',
   touchline_crm_orders_total: 'counter',
+  // source: mcn | calltouch; outcome: accepted | unauthorized | ignored.
+  touchline_events_total: 'counter',
+  // outcome: served | forbidden | not_found | upstream_error | busy | range_not_satisfiable.
+  touchline_recordings_requests_total: 'counter',
+  touchline_recordings_bytes_total: 'counter',
+  touchline_recordings_streams_active: 'gauge',
+  // cause: client_closed | client_idle | upstream_failed | too_long.
+  touchline_recordings_streams_interrupted_total: 'counter',
   touchline_leads_total: 'counter',
   touchline_leads_poll_lag_seconds: 'gauge',
   touchline_leads_export_paused: 'gauge',
@@ -179,6 +201,12 @@ function selfTest(known) {
     ['max(touchline_pending_itemz) > 0', ['touchline_pending_itemz']],
     ['a unless on () b offset 5m', ['a', 'b']],
     [
+      'histogram_quantile(0.95, sum by (le, lane) (rate(touchline_call_freshness_seconds_bucket{lane="live"}[5m])))',
+      [],
+    ],
+    ['sum(rate(touchline_recordings_bytes_total[5m])) * 8', []],
+    ['touchline_recordings_bytes_total_bucket', ['touchline_recordings_bytes_total_bucket']],
+    [
       'touchline_calltouch_duration_seconds_bucket',
       ['touchline_calltouch_duration_seconds_bucket'],
     ],
@@ -260,17 +288,24 @@ if (yaml) {
 }
 
 // --- every registered metric is known, drawn, and (lags, pauses) alerted on -----------------
-/** touchline_* metric names registered by the sources (tests left out). */
+/**
+ * touchline_* metric names registered by the sources (tests left out), with the type when the
+ * registration reads `new Counter|Gauge|Histogram|Summary({ name: '…'`.
+ */
 function registeredMetrics() {
-  const names = new Set();
+  const names = new Map();
   const walk = (dir) => {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
       else if (/\.ts$/.test(entry) && !/\.test\.ts$/.test(entry)) {
-        for (const m of readFileSync(path, 'utf8').matchAll(/name:\s*'(touchline_[a-z0-9_]+)'/g)) {
-          names.add(m[1]);
+        const text = readFileSync(path, 'utf8');
+        for (const m of text.matchAll(/name:\s*'(touchline_[a-z0-9_]+)'/g)) {
+          if (!names.has(m[1])) names.set(m[1], undefined);
         }
+        const typed =
+          /new\s+(Counter|Gauge|Histogram|Summary)\s*\(\s*\{\s*name:\s*'(touchline_[a-z0-9_]+)'/g;
+        for (const m of text.matchAll(typed)) names.set(m[2], m[1].toLowerCase());
       }
     }
   };
@@ -306,9 +341,13 @@ if (args.length === 0) {
   }
   const family = (name) => [name, ...['_bucket', '_sum', '_count'].map((s) => name + s)];
   const before = problems.length;
-  for (const name of [...registered].sort()) {
+  for (const [name, type] of [...registered].sort(([a], [b]) => a.localeCompare(b))) {
     if (!(name in TOUCHLINE_METRICS)) {
       problems.push(`${name} is registered by the code but unknown to check-dashboard.mjs`);
+    } else if (type && TOUCHLINE_METRICS[name] !== type) {
+      problems.push(
+        `${name} is registered as a ${type}, check-dashboard.mjs knows it as a ${TOUCHLINE_METRICS[name]}`,
+      );
     }
     if (!family(name).some((n) => drawn.has(n))) problems.push(`no dashboard panel draws ${name}`);
     if (/(_lag_seconds|_paused)$/.test(name) && !alerted.has(name)) {
