@@ -1,7 +1,7 @@
 import got, { type Response } from 'got';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RETRIED_GET_CODES, errorCode, limitAnswer } from '@touchline/http';
-import { McnError, isMcnError } from './errors.ts';
+import { McnError, mcnRequestOutcome } from './errors.ts';
 import {
   callLogPageSchema,
   describeIssues,
@@ -161,7 +161,7 @@ export function createMcnClient(options: McnClientOptions): McnClient {
       onPage?.('ok');
       return items;
     } catch (err) {
-      onPage?.(isMcnError(err) ? err.code.toLowerCase() : 'error');
+      onPage?.(mcnRequestOutcome(err));
       throw err;
     }
   };

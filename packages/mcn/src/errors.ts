@@ -59,3 +59,13 @@ export class McnError extends Error {
 export function isMcnError(err: unknown): err is McnError {
   return err instanceof McnError || (err instanceof Error && err.name === 'McnError');
 }
+
+/**
+ * The `outcome` label of `touchline_mcn_requests_total` for a failed request, the one mapping
+ * every MCN request uses (call-log pages, recordings): the error code in lower case, with a
+ * connection that failed named `network_error` as on Calltouch's requests.
+ */
+export function mcnRequestOutcome(err: unknown): string {
+  if (!isMcnError(err)) return 'error';
+  return err.code === 'NETWORK' ? 'network_error' : err.code.toLowerCase();
+}

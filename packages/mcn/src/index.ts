@@ -15,7 +15,13 @@ export {
   type CallLogSlice,
   type ReadDayOptions,
 } from './client.ts';
-export { McnError, isMcnError, type McnErrorCode, type McnErrorOptions } from './errors.ts';
+export {
+  McnError,
+  isMcnError,
+  mcnRequestOutcome,
+  type McnErrorCode,
+  type McnErrorOptions,
+} from './errors.ts';
 export {
   createRecordingSource,
   recordingErrorFromStatus,

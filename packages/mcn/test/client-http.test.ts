@@ -114,6 +114,20 @@ describe('createMcnClient over real HTTP', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it("reports each page's outcome in the words of every request metric (ok, network_error, …)", async () => {
+    const outcomes: string[] = [];
+    const dropped = await serve((req) => req.socket.destroy());
+    await failure(client(dropped).readDay('2025-11-01', { onPage: (o) => outcomes.push(o) }));
+    await stop();
+    const refused = await serve((_req, res) => json(res, 503, { error: 'down' }));
+    await failure(client(refused).readDay('2025-11-01', { onPage: (o) => outcomes.push(o) }));
+    await stop();
+    const fine = await serve((_req, res) => json(res, 200, { items: [] }));
+    await client(fine).readDay('2025-11-01', { onPage: (o) => outcomes.push(o) });
+    // The same words as the recordings' requests to MCN and as Calltouch's requests.
+    expect(outcomes).toEqual(['network_error', 'server_error', 'ok']);
+  });
+
   it('times out once, without retrying, as TIMEOUT', async () => {
     const url = await serve(() => undefined);
     const started = Date.now();

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isMcnError, McnError, type RecordingAnswer, type RecordingSource } from '@touchline/mcn';
+import {
+  isMcnError,
+  McnError,
+  mcnRequestOutcome,
+  type RecordingAnswer,
+  type RecordingSource,
+} from '@touchline/mcn';
 
 /** Default pauses between attempts: 4 attempts over ~3 s, as a recording appears ~3 s late. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [500, 1_000, 1_500];
@@ -37,7 +43,7 @@ export async function openWithRetry(
     } catch (err) {
       options.signal.throwIfAborted();
       const error = toMcnError(err);
-      options.onAttempt(attemptOutcome(error));
+      options.onAttempt(mcnRequestOutcome(error));
       const delay = options.delaysMs[attempt];
       if (!healsSoon(error) || delay === undefined) throw error;
       await sleep(delay, undefined, { signal: options.signal });
@@ -56,11 +62,6 @@ export function healsSoon(error: McnError): boolean {
   return (
     kind === 'rate_limited' || kind === 'unavailable' || kind === 'timeout' || kind === 'network'
   );
-}
-
-/** `touchline_mcn_requests_total` outcome of a failed attempt: the error code, lower case. */
-export function attemptOutcome(error: McnError): string {
-  return error.code === 'NETWORK' ? 'network_error' : error.code.toLowerCase();
 }
 
 function toMcnError(err: unknown): McnError {
