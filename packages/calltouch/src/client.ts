@@ -27,10 +27,20 @@ import {
 
 /**
  * Called immediately before every HTTP request leaves, got's retries included: the shared
- * Redis rate limiter plugs in here. It resolves when the request may go.
+ * Redis rate limiter plugs in here. It resolves when the request may go, optionally with a
+ * {@link GatePass} that wants to know when the request has actually been written.
  */
 export interface RequestGate {
-  acquire(endpoint: CalltouchEndpoint): Promise<void>;
+  acquire(endpoint: CalltouchEndpoint): Promise<GatePass | void>;
+}
+
+/** What the gate let through; told when the request's bytes were handed to the socket. */
+export interface GatePass {
+  /**
+   * `at`: a `performance.now()` reading taken when the request had been written. Called once,
+   * not awaited: it must not throw or reject.
+   */
+  sent(at: number): void;
 }
 
 /** One HTTP exchange with Calltouch, for metrics and points accounting. */
@@ -135,6 +145,12 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     const { endpoint } = wire;
     let startedAt = performance.now();
     const since = () => Math.round(performance.now() - startedAt);
+    // Serialised once, before the gate is asked: nothing heavy is left between the limiter's
+    // grant and the bytes leaving (got would otherwise encode the string as it writes it).
+    const payload = wire.json === undefined ? undefined : Buffer.from(JSON.stringify(wire.json));
+    const headers = payload
+      ? { ...wire.headers, 'content-type': 'application/json' }
+      : wire.headers;
     let response;
     // One quick retry layer for idempotent GETs whose connection failed (the export): a loop of
     // our own rather than got's, which lets some failures escape it on Node 24 (got#2469).
@@ -142,26 +158,35 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     const attempts = retryNetwork && wire.method === 'GET' ? 3 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        response = await limitAnswer(
-          http(wire.url, {
-            method: wire.method,
-            headers: wire.headers,
-            ...(wire.json === undefined ? {} : { json: wire.json }),
-            hooks: {
-              beforeRequest: [
-                async () => {
-                  try {
-                    await gate?.acquire(endpoint);
-                  } catch (err) {
-                    throw new GateFailure(err);
-                  }
-                  startedAt = performance.now();
-                },
-              ],
-            },
-          }),
-          maxAnswerBytes,
-        );
+        let pass: GatePass | void = undefined;
+        const request = http(wire.url, {
+          method: wire.method,
+          headers,
+          ...(payload === undefined ? {} : { body: payload }),
+          hooks: {
+            beforeRequest: [
+              async () => {
+                try {
+                  pass = await gate?.acquire(endpoint);
+                } catch (err) {
+                  throw new GateFailure(err);
+                }
+                startedAt = performance.now();
+              },
+            ],
+          },
+        });
+        // 'finish': the whole request (headers and body) has been handed to the socket, after
+        // a connection was opened if it had to be. The gate learns how long after its grant
+        // that was, so the limiter logs when the request really left (packages/limiter).
+        // (`on` returns the request itself, awaited just below.)
+        void request.on('request', (clientRequest) => {
+          clientRequest.once('finish', () => {
+            const at = performance.now();
+            if (pass) pass.sent(at);
+          });
+        });
+        response = await limitAnswer(request, maxAnswerBytes);
         break;
       } catch (err) {
         const gateFailure = findGateFailure(err);

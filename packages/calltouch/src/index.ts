@@ -23,6 +23,7 @@ export { createCalltouchClient } from './client.ts';
 export type {
   CalltouchClient,
   CalltouchClientOptions,
+  GatePass,
   RequestEvent,
   RequestGate,
 } from './client.ts';
