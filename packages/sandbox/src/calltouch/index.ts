@@ -17,4 +17,5 @@ export type {
   StoredOrder,
 } from './state.ts';
 export { createSlidingWindow } from './sliding-window.ts';
+export { createArrivalDelay } from './arrival.ts';
 export type { SlidingWindow } from './sliding-window.ts';
