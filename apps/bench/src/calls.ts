@@ -4,9 +4,21 @@
  * delivered calls/s against the ceiling (5 × 100 = 500 calls/s), calls per request, 429s,
  * duplicates, lost calls, CPU per 1,000 calls and worker memory; then the idle latency of one
  * new call from MCN to Calltouch.
+ *
+ * Options (strict: a mistyped one is refused with exit code 64):
+ *   --backlog=N        calls per drain (20,000)
+ *   --workers=1,2,4    worker processes of each drain; empty: no drain
+ *   --jitter=MS        the stand-in's arrival jitter (SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS), 0
+ *   --busy             every core kept busy by another process during each drain; the sandbox
+ *                      then gets no CPU priority either
+ *   --no-idle          skip the idle latency part
+ *   --poll=S, --idle-samples=N   the idle latency part (5 s, 10 samples)
+ *   --verbose          every role's log lines on stderr
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setPriority } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { callJobSchema, callsFlowSpec } from '@touchline/calls';
 import { addJobsAtomically, createFlowQueue, toNewJob } from '@touchline/queue';
@@ -62,7 +74,14 @@ const mcnCall = (i: number, run: string) => ({
   dst_name: i % 5 === 0 ? '' : 'Reception',
 });
 
-async function startSandbox(log: (l: string) => void) {
+interface Mode {
+  /** The stand-in's arrival jitter, ms. */
+  readonly jitterMs: number;
+  /** Every core kept busy by another process; the sandbox gets no priority. */
+  readonly busy: boolean;
+}
+
+async function startSandbox(log: (l: string) => void, mode: Mode) {
   const ctPort = await freePort();
   const mcnPort = await freePort();
   const child = startRole(
@@ -70,16 +89,21 @@ async function startSandbox(log: (l: string) => void) {
     {
       SANDBOX_CALLTOUCH_PORT: String(ctPort),
       SANDBOX_MCN_PORT: String(mcnPort),
+      SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS: String(mode.jitterMs),
       LOG_LEVEL: 'warn',
     },
     log,
   );
   // The stand-in plays a remote service with machines of its own: give it the CPU first, so
-  // that its arrival timestamps are not delayed by the workers competing for the same two cores.
-  try {
-    if (child.pid) setPriority(child.pid, -10);
-  } catch {
-    log('could not raise the sandbox priority (not root?): its timestamps may jitter under load');
+  // that its arrival timestamps are not delayed by the workers competing for the same two
+  // cores (nice -10; this needs root, or CAP_SYS_NICE). Not on a busy host: there the point is
+  // to see what a server as busy as the workers' host does to the window.
+  if (!mode.busy) {
+    try {
+      if (child.pid) setPriority(child.pid, -10);
+    } catch {
+      log('could not raise the sandbox priority (not root?): its timestamps may jitter under load');
+    }
   }
   const ctUrl = `http://127.0.0.1:${ctPort}`;
   const mcnUrl = `http://127.0.0.1:${mcnPort}`;
@@ -118,14 +142,44 @@ interface RunResult {
   cpuPer1000: number;
   peakRssMiB: number[];
   rssAtQuarters: number[][];
+  /** The shared limiter's counters at the end (packages/limiter). */
+  limiter: { stale: number; late: number; widenMs: number };
+  /** 1-minute load average at the start and the end of the drain. */
+  load: [number, number];
+}
+
+/**
+ * One busy-loop process per core, at normal priority, for as long as the drain runs: the
+ * workers, Redis and the stand-in then get the CPU only as the scheduler shares it.
+ */
+function keepCoresBusy(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
 }
 
 async function drain(
   workers: number,
   backlog: number,
+  mode: Mode,
   log: (l: string) => void,
 ): Promise<RunResult> {
-  const sandbox = await startSandbox(log);
+  const hogs = mode.busy ? keepCoresBusy() : [];
+  try {
+    return await drainWith(workers, backlog, mode, log);
+  } finally {
+    for (const hog of hogs) hog.kill('SIGKILL');
+  }
+}
+
+async function drainWith(
+  workers: number,
+  backlog: number,
+  mode: Mode,
+  log: (l: string) => void,
+): Promise<RunResult> {
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const sandbox = await startSandbox(log, mode);
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createFlowQueue(callsFlowSpec, redis, prefix);
@@ -163,6 +217,14 @@ async function drain(
   const peaks = children.map((c) => memoryMiB(c.pid!).peak);
   await sleep(1_500); // let late answers and duplicates, if any, arrive before the last count
   last = await stats();
+  const loadAtEnd = loadavg()[0] ?? Number.NaN;
+  // The limiter's hash: limiterKey() in packages/calltouch-delivery/src/stack.ts.
+  const [stale, late, widenMs] = await redis.hmget(
+    `${prefix}:limiter:default`,
+    'stale',
+    'late',
+    'widenMs',
+  );
   await Promise.all(children.map((c) => stop(c)));
   await stop(sandbox.child);
   await queue.close();
@@ -185,6 +247,8 @@ async function drain(
     cpuPer1000: (cpu / backlog) * 1000,
     peakRssMiB: peaks,
     rssAtQuarters: quarters,
+    limiter: { stale: Number(stale ?? 0), late: Number(late ?? 0), widenMs: Number(widenMs ?? 0) },
+    load: [loadAtStart, loadAtEnd],
   };
 }
 
@@ -192,9 +256,10 @@ async function drain(
 async function idleLatency(
   pollSeconds: number,
   samples: number,
+  mode: Mode,
   log: (l: string) => void,
 ): Promise<number[]> {
-  const sandbox = await startSandbox(log);
+  const sandbox = await startSandbox(log, { ...mode, busy: false });
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const env = {
     ...sandbox.env,
@@ -243,25 +308,77 @@ async function idleLatency(
   return latencies;
 }
 
+/** A whole number from a flag, or a usage error. */
+function whole(name: string, text: string, min = 0): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(`--${name}=${text}: expected a whole number ≥ ${min}`);
+  }
+  return value;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      backlog: { type: 'string', default: '20000' },
+      workers: { type: 'string', default: '1,2,4' },
+      jitter: { type: 'string', default: '0' },
+      busy: { type: 'boolean', default: false },
+      'no-idle': { type: 'boolean', default: false },
+      poll: { type: 'string', default: '5' },
+      'idle-samples': { type: 'string', default: '10' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    backlog: whole('backlog', values.backlog, 1),
+    workerCounts: values.workers
+      .split(',')
+      .filter(Boolean)
+      .map((w) => whole('workers', w, 1)),
+    mode: { jitterMs: whole('jitter', values.jitter), busy: values.busy },
+    idle: !values['no-idle'],
+    pollSeconds: whole('poll', values.poll, 1),
+    idleSamples: whole('idle-samples', values['idle-samples'], 1),
+    verbose: values.verbose,
+  };
+}
+
 export async function benchCalls(args: string[]): Promise<void> {
-  const backlog = Number(args.find((a) => a.startsWith('--backlog='))?.split('=')[1] ?? 20_000);
-  const workerCounts = (args.find((a) => a.startsWith('--workers='))?.split('=')[1] ?? '1,2,4')
-    .split(',')
-    .filter(Boolean)
-    .map(Number);
-  const verbose = args.includes('--verbose');
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(args);
+  } catch (err) {
+    // parseArgs refuses unknown flags and values (ERR_PARSE_ARGS_*); exit 64 is sysexits' usage.
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+      console.error(`bench calls: ${err.message}`);
+      process.exitCode = 64;
+      return;
+    }
+    throw err;
+  }
+  const { backlog, workerCounts, mode, verbose } = options;
   const log = (line: string) => {
     if (verbose || /"level":"(error|fatal)"/.test(line)) console.error(line);
   };
   console.log(
-    `calls benchmark: backlog ${backlog}, ceiling ${CEILING} calls/s (5 requests/s × 100)`,
+    `calls benchmark: backlog ${backlog}, ceiling ${CEILING} calls/s (5 requests/s × 100), ` +
+      `arrival jitter ${mode.jitterMs} ms, ` +
+      (mode.busy
+        ? `busy host (${availableParallelism()} busy-loop processes, sandbox at normal priority)`
+        : 'quiet host (sandbox at nice -10)'),
   );
   console.log(
-    'workers | calls/s | ratio | calls/req | 429s | dup | lost | max/1s | CPU s/1k | peak RSS MiB | RSS at 25/50/75/100% (MiB)',
+    'workers | calls/s | ratio | calls/req | 429s | dup | lost | max/1s | stale/late | widen ms | load 1m | CPU s/1k | peak RSS MiB | RSS at 25/50/75/100% (MiB)',
   );
   const results: RunResult[] = [];
   for (const workers of workerCounts) {
-    const r = await drain(workers, backlog, log);
+    const r = await drain(workers, backlog, mode, log);
     results.push(r);
     console.log(
       [
@@ -273,6 +390,12 @@ export async function benchCalls(args: string[]): Promise<void> {
         String(r.duplicates).padStart(3),
         String(r.lost).padStart(4),
         String(r.maxWindow).padStart(6),
+        `${r.limiter.stale}/${r.limiter.late}`.padStart(10),
+        r.limiter.widenMs.toFixed(0).padStart(8),
+        r.load
+          .map((l) => l.toFixed(1))
+          .join('→')
+          .padStart(7),
         r.cpuPer1000.toFixed(2).padStart(8),
         r.peakRssMiB
           .map((m) => m.toFixed(0))
@@ -282,10 +405,9 @@ export async function benchCalls(args: string[]): Promise<void> {
       ].join(' | '),
     );
   }
-  const pollSeconds = Number(args.find((a) => a.startsWith('--poll='))?.split('=')[1] ?? 5);
-  if (!args.includes('--no-idle')) {
-    const samples = Number(args.find((a) => a.startsWith('--idle-samples='))?.split('=')[1] ?? 10);
-    const latencies = await idleLatency(pollSeconds, samples, log);
+  const { pollSeconds, idleSamples } = options;
+  if (options.idle) {
+    const latencies = await idleLatency(pollSeconds, idleSamples, mode, log);
     console.log(
       `idle latency (MCN_POLL_INTERVAL_SECONDS=${pollSeconds}): ${latencies.map((l) => l.toFixed(2)).join(', ')} s; ` +
         `mean ${(latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(2)} s, ` +
@@ -293,8 +415,10 @@ export async function benchCalls(args: string[]): Promise<void> {
     );
     if (Math.max(...latencies) > pollSeconds + 2) process.exitCode = 1;
   }
+  // SPEC §8: ≥ 0.95 of the ceiling; issue 12 item 10: ≥ 0.93 on a busy host. Zero 429s always.
+  const floor = mode.busy ? 0.93 : 0.95;
   const failed = results.filter(
-    (r) => r.ratio < 0.95 || r.rateLimited > 0 || r.lost > 0 || r.duplicates > 0,
+    (r) => r.ratio < floor || r.rateLimited > 0 || r.lost > 0 || r.duplicates > 0,
   );
   if (failed.length) process.exitCode = 1;
 }
