@@ -187,8 +187,11 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
         if (reported) return;
         reported = true;
         const upper = grantedAt + Math.ceil(when - askedAt);
+        if (debug) {
+          const wall = (performance.timeOrigin + when).toFixed(1);
+          process.stderr.write(`limiter: sent ${wall} ${upper - recorded} (pid ${process.pid})\n`);
+        }
         if (upper <= recorded) return;
-        if (debug) process.stderr.write(`limiter: left ${upper - recorded} ms after logged\n`);
         try {
           await redis.eval(AMEND, 2, departuresKey, key, recorded, upper, limit);
         } catch {
