@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import got, { type Got } from 'got';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,16 +177,13 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
             ],
           },
         });
-        // 'finish': the whole request (headers and body) has been handed to the socket, after
-        // a connection was opened if it had to be. The gate learns how long after its grant
-        // that was, so the limiter logs when the request really left (packages/limiter).
-        // (`on` returns the request itself, awaited just below.)
-        void request.on('request', (clientRequest) => {
-          clientRequest.once('finish', () => {
-            const at = performance.now();
+        // The gate learns when the request was written, so the limiter logs when it really
+        // left (packages/limiter). (`on` returns the request itself, awaited just below.)
+        void request.on('request', (clientRequest) =>
+          whenWritten(clientRequest, (at) => {
             if (pass) pass.sent(at);
-          });
-        });
+          }),
+        );
         response = await limitAnswer(request, maxAnswerBytes);
         break;
       } catch (err) {
@@ -324,6 +322,31 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
       return parsed.data;
     },
   };
+}
+
+/**
+ * Calls `written` once, with a `performance.now()` reading taken no earlier than the moment
+ * the request's bytes were handed to the kernel: an upper bound of when they left.
+ * - On a connected socket (a kept-alive one, the usual case under load) Node writes the whole
+ *   buffered request synchronously right after the `socket` event (`onSocketNT` in
+ *   lib/_http_client.js: `tickOnSocket`, which emits it, then `req._flush()`), so the next
+ *   tick comes just after the write.
+ * - On a connection still opening (or a TLS handshake) the write waits for it: `finish`, once
+ *   the whole request has been flushed, bounds it. `finish` alone would also be a bound on a
+ *   connected socket, but a loose one on a busy host: it waits for the write callback, and
+ *   the server may well have read the request before it runs.
+ */
+function whenWritten(request: ClientRequest, written: (at: number) => void): void {
+  let reported = false;
+  const report = () => {
+    if (reported) return;
+    reported = true;
+    written(performance.now());
+  };
+  request.once('socket', (socket) => {
+    if (!socket.connecting) process.nextTick(report);
+  });
+  request.once('finish', report);
 }
 
 function parseLoose(text: string): unknown {

@@ -132,6 +132,9 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
   const intervalMs = Math.ceil(span / limit);
   const maxAheadMs = options.maxAheadMs ?? 30_000;
   const maxGrantAgeMs = options.maxGrantAgeMs ?? 100;
+  // Two slots ahead: a booking is never far off, and the log (2 × limit entries) always holds
+  // the `limit` latest past departures beside the few booked ones.
+  const bookAheadMs = 2 * intervalMs;
   const widenStepMs = options.widenStepMs ?? 25;
   const widenMaxMs = options.widenMaxMs ?? windowMs;
   const halfLifeMs = options.widenHalfLifeMs ?? 20_000;
@@ -161,7 +164,8 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
     extra: number,
     again: boolean,
   ): Promise<{ waitMs: number; now: number; recorded: number }> => {
-    const args = [limit, span, extra, halfLifeMs, again ? 1 : 0];
+    // now 0: not recorded, ask again after waitMs; otherwise recorded, leave after waitMs.
+    const args = [limit, span, extra, halfLifeMs, again ? 1 : 0, bookAheadMs];
     const reply = (
       mark && mark.ids.length > 0
         ? await redis.eval(DEPART, 3, departuresKey, key, mark.key, ...args, ...mark.ids)
@@ -223,25 +227,36 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
         const extra = performance.now() - lastDeparture > coldAfterMs ? coldExtraMs : 0;
         const askedAt = performance.now();
         const { waitMs, now, recorded } = await depart(mark, extra, again);
-        if (waitMs > 0) {
+        if (now === 0) {
           // Once a stale grant has marked the items, the request is committed: no abort.
           await sleep(waitMs, undefined, again ? {} : { signal });
           continue;
         }
-        const answeredIn = performance.now() - askedAt;
-        // A grant that sat unread (event loop busy, GC, process descheduled) would leave well
-        // after the time logged. The logged departure stays — a slot spent on nothing, which
-        // only spaces the others more — and the window is asked again. A host that stalls
-        // every time still sends after three tries unless the stall nears half a window: the
+        const answeredAt = performance.now();
+        // Booked: Redis' clock reads the booked time no sooner than waitMs after its answer
+        // came, so the request never leaves before the time logged for it. The items are
+        // marked: the wait (under two slots) is not aborted.
+        if (waitMs > 0) await sleep(waitMs);
+        // Late by this much: the answer sat unread, or the wake-up for a booking came late
+        // (event loop busy, GC, process descheduled), so the request would leave well after
+        // the time logged. The logged departure stays — a slot spent on nothing, which only
+        // spaces the others more — and the window is asked again. A host that stalls every
+        // time still sends after three tries unless the stall nears half a window: the
         // correction by `sent` keeps the log true as long as it lands within one window.
-        if (answeredIn > maxGrantAgeMs && (staleGrants < 3 || answeredIn > span / 2)) {
-          if (debug) process.stderr.write(`limiter: stale grant (${answeredIn.toFixed(0)} ms)\n`);
+        const lateMs = performance.now() - askedAt - waitMs;
+        if (lateMs > maxGrantAgeMs && (staleGrants < 3 || lateMs > span / 2)) {
+          if (debug) process.stderr.write(`limiter: stale grant (${lateMs.toFixed(0)} ms)\n`);
           again = true;
           staleGrants++;
           continue;
         }
         lastDeparture = performance.now();
-        if (debug) process.stderr.write(`limiter: departed ${now} (pid ${process.pid})\n`);
+        if (debug) {
+          const booked = `booked ${waitMs} ms ahead, answered in ${(answeredAt - askedAt).toFixed(1)} ms`;
+          process.stderr.write(
+            `limiter: departed ${now + waitMs} (pid ${process.pid}), ${booked}\n`,
+          );
+        }
         return departure(recorded, now, askedAt);
       }
     },

@@ -113,6 +113,21 @@ describe('honest departures', () => {
     expect(second.at - first.at).toBeGreaterThanOrEqual(300 + 150);
   });
 
+  it('a departure booked ahead is logged at its time and never leaves before it', async () => {
+    const key = `${prefix}:booked`;
+    const redis = client();
+    const options = { limit: 1, windowMs: 200, marginMs: 0, coldExtraMs: 0 };
+    const a = createLimiter(redis, key, options);
+    const b = createLimiter(client(), key, options);
+    const first = await a.acquire();
+    const second = await b.acquire();
+    const [seconds, micros] = await redis.time();
+    expect(second.at - first.at).toBeGreaterThanOrEqual(200);
+    // Resolved no sooner than the booked time, on Redis' clock.
+    expect(Number(seconds) * 1000 + Number(micros) / 1000).toBeGreaterThanOrEqual(second.at);
+    expect(await b.state()).toMatchObject({ granted: 2, stale: 0 });
+  });
+
   it('a request written at once changes nothing; sent() counts once', async () => {
     const key = `${prefix}:on-time`;
     const limiter = createLimiter(client(), key, { limit: 5 });
