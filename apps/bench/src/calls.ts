@@ -11,6 +11,9 @@
  *   --jitter=MS        the stand-in's arrival jitter (SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS), 0
  *   --busy             every core kept busy by another process during each drain; the sandbox
  *                      then gets no CPU priority either
+ *   --trace            per drain, the delay between each request's write and the stand-in's
+ *                      window seeing it (jitter plus the stand-in's own stalls), and the
+ *                      spacing behind each 429
  *   --no-idle          skip the idle latency part
  *   --poll=S, --idle-samples=N   the idle latency part (5 s, 10 samples)
  *   --verbose          every role's log lines on stderr
@@ -79,6 +82,51 @@ interface Mode {
   readonly jitterMs: number;
   /** Every core kept busy by another process; the sandbox gets no priority. */
   readonly busy: boolean;
+  /** The roles print each write and arrival (TOUCHLINE_DEBUG_LIMITER); see {@link Trace}. */
+  readonly trace: boolean;
+}
+
+/**
+ * What `--trace` collects from the roles' debug lines: when each request was written (worker,
+ * `packages/limiter`) and when the stand-in's window saw it (sandbox). Both are wall-clock ms
+ * of processes on this host; paired in order, their difference is the delay the window saw
+ * beyond our control: the stand-in's arrival jitter plus its own scheduling (a few ms of
+ * clock mapping error between processes included).
+ */
+class Trace {
+  private readonly written: number[] = [];
+  private readonly arrived: { at: number; ok: boolean }[] = [];
+
+  line(text: string): void {
+    const sent = /limiter: sent ([\d.]+)/.exec(text);
+    if (sent) this.written.push(Number(sent[1]));
+    const arrived = /sandbox: arrived ([\d.]+) (ok|429)/.exec(text);
+    if (arrived) this.arrived.push({ at: Number(arrived[1]), ok: arrived[2] === 'ok' });
+  }
+
+  summary(): string {
+    const written = [...this.written].sort((a, b) => a - b);
+    const arrived = [...this.arrived].sort((a, b) => a.at - b.at);
+    const n = Math.min(written.length, arrived.length);
+    const delays = Array.from(
+      { length: n },
+      (_, i) => (arrived[i]?.at ?? Number.NaN) - (written[i] ?? Number.NaN),
+    ).sort((a, b) => a - b);
+    const q = (p: number) => (delays[Math.min(n - 1, Math.floor(n * p))] ?? Number.NaN).toFixed(1);
+    const refused = arrived
+      .map((a, i) => ({ ...a, i }))
+      .filter((a) => !a.ok && a.i >= 5)
+      .map((a) => {
+        const gap = a.at - (arrived[a.i - 5]?.at ?? Number.NaN);
+        const sentGap = (written[a.i] ?? Number.NaN) - (written[a.i - 5] ?? Number.NaN);
+        return `${sentGap.toFixed(0)} ms written apart, ${gap.toFixed(0)} ms seen apart`;
+      });
+    return (
+      `trace: ${written.length} written, ${arrived.length} seen; window's delay p50 ${q(0.5)}, ` +
+      `p99 ${q(0.99)}, max ${q(1)} ms` +
+      (refused.length ? `; 429s (request and the fifth before it): ${refused.join('; ')}` : '')
+    );
+  }
 }
 
 async function startSandbox(log: (l: string) => void, mode: Mode) {
@@ -90,6 +138,7 @@ async function startSandbox(log: (l: string) => void, mode: Mode) {
       SANDBOX_CALLTOUCH_PORT: String(ctPort),
       SANDBOX_MCN_PORT: String(mcnPort),
       SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS: String(mode.jitterMs),
+      ...(mode.trace ? { TOUCHLINE_DEBUG_LIMITER: '1' } : {}),
       LOG_LEVEL: 'warn',
     },
     log,
@@ -146,6 +195,7 @@ interface RunResult {
   limiter: { stale: number; late: number; widenMs: number };
   /** 1-minute load average at the start and the end of the drain. */
   load: [number, number];
+  trace?: string;
 }
 
 /**
@@ -176,9 +226,14 @@ async function drainWith(
   workers: number,
   backlog: number,
   mode: Mode,
-  log: (l: string) => void,
+  print: (l: string) => void,
 ): Promise<RunResult> {
   const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const trace = mode.trace ? new Trace() : undefined;
+  const log = (line: string) => {
+    trace?.line(line);
+    print(line);
+  };
   const sandbox = await startSandbox(log, mode);
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -192,7 +247,12 @@ async function drainWith(
     }
     await addJobsAtomically(queue, jobs);
   }
-  const env = { ...sandbox.env, REDIS_URL, QUEUE_PREFIX: prefix };
+  const env = {
+    ...sandbox.env,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    ...(mode.trace ? { TOUCHLINE_DEBUG_LIMITER: '1' } : {}),
+  };
   const children = [];
   for (let w = 0; w < workers; w++) {
     children.push(startRole('worker', { ...env, METRICS_PORT: String(await freePort()) }, log));
@@ -249,6 +309,7 @@ async function drainWith(
     rssAtQuarters: quarters,
     limiter: { stale: Number(stale ?? 0), late: Number(late ?? 0), widenMs: Number(widenMs ?? 0) },
     load: [loadAtStart, loadAtEnd],
+    ...(trace ? { trace: trace.summary() } : {}),
   };
 }
 
@@ -329,6 +390,7 @@ function parseOptions(args: string[]) {
       workers: { type: 'string', default: '1,2,4' },
       jitter: { type: 'string', default: '0' },
       busy: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       'no-idle': { type: 'boolean', default: false },
       poll: { type: 'string', default: '5' },
       'idle-samples': { type: 'string', default: '10' },
@@ -341,7 +403,7 @@ function parseOptions(args: string[]) {
       .split(',')
       .filter(Boolean)
       .map((w) => whole('workers', w, 1)),
-    mode: { jitterMs: whole('jitter', values.jitter), busy: values.busy },
+    mode: { jitterMs: whole('jitter', values.jitter), busy: values.busy, trace: values.trace },
     idle: !values['no-idle'],
     pollSeconds: whole('poll', values.poll, 1),
     idleSamples: whole('idle-samples', values['idle-samples'], 1),
@@ -404,6 +466,7 @@ export async function benchCalls(args: string[]): Promise<void> {
         r.rssAtQuarters.map((q) => q.map((m) => m.toFixed(0)).join('+')).join(' → '),
       ].join(' | '),
     );
+    if (r.trace) console.log(`        ${r.trace}`);
   }
   const { pollSeconds, idleSamples } = options;
   if (options.idle) {
