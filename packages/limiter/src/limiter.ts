@@ -29,9 +29,12 @@ export interface LimiterOptions {
   /** Idle time after which the connection counts as cold again, ms. Default 4,000. */
   readonly coldAfterMs?: number;
   /**
-   * A grant whose answer took longer than this to reach the process (a stalled event loop, a
-   * GC pause, a descheduled process) is not used: its departure stays logged, as if it had
-   * left, and the process asks again. Default 100 ms.
+   * A grant that reaches the process (or whose booked time wakes it) later than this — a
+   * stalled event loop, a GC pause, a descheduled process — is not used: its departure stays
+   * logged, as if it had left, and the process asks again. A later grant that is used costs
+   * the egress its lateness (the departure is logged when it really left, and the fifth one
+   * after it waits for that); one given back costs a slot. Default: one slot,
+   * `(windowMs + marginMs) / limit`.
    */
   readonly maxGrantAgeMs?: number;
   /** How much a 429 widens the span between departures for the whole egress, ms. Default 25. */
@@ -131,7 +134,7 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
   const span = windowMs + marginMs;
   const intervalMs = Math.ceil(span / limit);
   const maxAheadMs = options.maxAheadMs ?? 30_000;
-  const maxGrantAgeMs = options.maxGrantAgeMs ?? 100;
+  const maxGrantAgeMs = options.maxGrantAgeMs ?? intervalMs;
   // Two slots ahead: a booking is never far off, and the log (2 × limit entries) always holds
   // the `limit` latest past departures beside the few booked ones.
   const bookAheadMs = 2 * intervalMs;
@@ -239,12 +242,15 @@ export function createLimiter(redis: Redis, key: string, options: LimiterOptions
         if (waitMs > 0) await sleep(waitMs);
         // Late by this much: the answer sat unread, or the wake-up for a booking came late
         // (event loop busy, GC, process descheduled), so the request would leave well after
-        // the time logged. The logged departure stays — a slot spent on nothing, which only
-        // spaces the others more — and the window is asked again. A host that stalls every
-        // time still sends after three tries unless the stall nears half a window: the
-        // correction by `sent` keeps the log true as long as it lands within one window.
+        // the time logged. Up to one slot late, it goes: `sent` raises its log entry to when
+        // it really left, which is safe as long as that lands before the fifth departure
+        // after it checks the log (one window after the grant). Later than that the logged
+        // departure stays — a slot spent on nothing, which only spaces the others more — and
+        // the window is asked again. A host that stalls every time still sends after three
+        // tries unless the stall nears half a window, and after ten whatever happens.
         const lateMs = performance.now() - askedAt - waitMs;
-        if (lateMs > maxGrantAgeMs && (staleGrants < 3 || lateMs > span / 2)) {
+        const giveBack = staleGrants < 3 || (lateMs > span / 2 && staleGrants < 10);
+        if (lateMs > maxGrantAgeMs && giveBack) {
           if (debug) process.stderr.write(`limiter: stale grant (${lateMs.toFixed(0)} ms)\n`);
           again = true;
           staleGrants++;
