@@ -4,9 +4,24 @@
  * delivered calls/s against the ceiling (5 × 100 = 500 calls/s), calls per request, 429s,
  * duplicates, lost calls, CPU per 1,000 calls and worker memory; then the idle latency of one
  * new call from MCN to Calltouch.
+ *
+ * Options (strict: a mistyped one is refused with exit code 64):
+ *   --backlog=N        calls per drain (20,000)
+ *   --workers=1,2,4    worker processes of each drain; empty: no drain
+ *   --jitter=MS        the stand-in's arrival jitter (SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS), 0
+ *   --busy             every core kept busy by another process during each drain; the sandbox
+ *                      then gets no CPU priority either
+ *   --trace            per drain, the delay between each request's write and the stand-in's
+ *                      window seeing it (jitter plus the stand-in's own stalls), and the
+ *                      spacing behind each 429
+ *   --no-idle          skip the idle latency part
+ *   --poll=S, --idle-samples=N   the idle latency part (5 s, 10 samples)
+ *   --verbose          every role's log lines on stderr
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setPriority } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { callJobSchema, callsFlowSpec } from '@touchline/calls';
 import { addJobsAtomically, createFlowQueue, toNewJob } from '@touchline/queue';
@@ -62,7 +77,59 @@ const mcnCall = (i: number, run: string) => ({
   dst_name: i % 5 === 0 ? '' : 'Reception',
 });
 
-async function startSandbox(log: (l: string) => void) {
+interface Mode {
+  /** The stand-in's arrival jitter, ms. */
+  readonly jitterMs: number;
+  /** Every core kept busy by another process; the sandbox gets no priority. */
+  readonly busy: boolean;
+  /** The roles print each write and arrival (TOUCHLINE_DEBUG_LIMITER); see {@link Trace}. */
+  readonly trace: boolean;
+}
+
+/**
+ * What `--trace` collects from the roles' debug lines: when each request was written (worker,
+ * `packages/limiter`) and when the stand-in's window saw it (sandbox). Both are wall-clock ms
+ * of processes on this host; paired in order, their difference is the delay the window saw
+ * beyond our control: the stand-in's arrival jitter plus its own scheduling (a few ms of
+ * clock mapping error between processes included).
+ */
+class Trace {
+  private readonly written: number[] = [];
+  private readonly arrived: { at: number; ok: boolean }[] = [];
+
+  line(text: string): void {
+    const sent = /limiter: sent ([\d.]+)/.exec(text);
+    if (sent) this.written.push(Number(sent[1]));
+    const arrived = /sandbox: arrived ([\d.]+) (ok|429)/.exec(text);
+    if (arrived) this.arrived.push({ at: Number(arrived[1]), ok: arrived[2] === 'ok' });
+  }
+
+  summary(): string {
+    const written = [...this.written].sort((a, b) => a - b);
+    const arrived = [...this.arrived].sort((a, b) => a.at - b.at);
+    const n = Math.min(written.length, arrived.length);
+    const delays = Array.from(
+      { length: n },
+      (_, i) => (arrived[i]?.at ?? Number.NaN) - (written[i] ?? Number.NaN),
+    ).sort((a, b) => a - b);
+    const q = (p: number) => (delays[Math.min(n - 1, Math.floor(n * p))] ?? Number.NaN).toFixed(1);
+    const refused = arrived
+      .map((a, i) => ({ ...a, i }))
+      .filter((a) => !a.ok && a.i >= 5)
+      .map((a) => {
+        const gap = a.at - (arrived[a.i - 5]?.at ?? Number.NaN);
+        const sentGap = (written[a.i] ?? Number.NaN) - (written[a.i - 5] ?? Number.NaN);
+        return `${sentGap.toFixed(0)} ms written apart, ${gap.toFixed(0)} ms seen apart`;
+      });
+    return (
+      `trace: ${written.length} written, ${arrived.length} seen; window's delay p50 ${q(0.5)}, ` +
+      `p99 ${q(0.99)}, max ${q(1)} ms` +
+      (refused.length ? `; 429s (request and the fifth before it): ${refused.join('; ')}` : '')
+    );
+  }
+}
+
+async function startSandbox(log: (l: string) => void, mode: Mode) {
   const ctPort = await freePort();
   const mcnPort = await freePort();
   const child = startRole(
@@ -70,16 +137,22 @@ async function startSandbox(log: (l: string) => void) {
     {
       SANDBOX_CALLTOUCH_PORT: String(ctPort),
       SANDBOX_MCN_PORT: String(mcnPort),
+      SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS: String(mode.jitterMs),
+      ...(mode.trace ? { TOUCHLINE_DEBUG_LIMITER: '1' } : {}),
       LOG_LEVEL: 'warn',
     },
     log,
   );
   // The stand-in plays a remote service with machines of its own: give it the CPU first, so
-  // that its arrival timestamps are not delayed by the workers competing for the same two cores.
-  try {
-    if (child.pid) setPriority(child.pid, -10);
-  } catch {
-    log('could not raise the sandbox priority (not root?): its timestamps may jitter under load');
+  // that its arrival timestamps are not delayed by the workers competing for the same two
+  // cores (nice -10; this needs root, or CAP_SYS_NICE). Not on a busy host: there the point is
+  // to see what a server as busy as the workers' host does to the window.
+  if (!mode.busy) {
+    try {
+      if (child.pid) setPriority(child.pid, -10);
+    } catch {
+      log('could not raise the sandbox priority (not root?): its timestamps may jitter under load');
+    }
   }
   const ctUrl = `http://127.0.0.1:${ctPort}`;
   const mcnUrl = `http://127.0.0.1:${mcnPort}`;
@@ -118,14 +191,50 @@ interface RunResult {
   cpuPer1000: number;
   peakRssMiB: number[];
   rssAtQuarters: number[][];
+  /** The shared limiter's counters at the end (packages/limiter). */
+  limiter: { stale: number; late: number; widenMs: number };
+  /** 1-minute load average at the start and the end of the drain. */
+  load: [number, number];
+  trace?: string;
+}
+
+/**
+ * One busy-loop process per core, at normal priority, for as long as the drain runs: the
+ * workers, Redis and the stand-in then get the CPU only as the scheduler shares it.
+ */
+function keepCoresBusy(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
 }
 
 async function drain(
   workers: number,
   backlog: number,
+  mode: Mode,
   log: (l: string) => void,
 ): Promise<RunResult> {
-  const sandbox = await startSandbox(log);
+  const hogs = mode.busy ? keepCoresBusy() : [];
+  try {
+    return await drainWith(workers, backlog, mode, log);
+  } finally {
+    for (const hog of hogs) hog.kill('SIGKILL');
+  }
+}
+
+async function drainWith(
+  workers: number,
+  backlog: number,
+  mode: Mode,
+  print: (l: string) => void,
+): Promise<RunResult> {
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const trace = mode.trace ? new Trace() : undefined;
+  const log = (line: string) => {
+    trace?.line(line);
+    print(line);
+  };
+  const sandbox = await startSandbox(log, mode);
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createFlowQueue(callsFlowSpec, redis, prefix);
@@ -138,7 +247,12 @@ async function drain(
     }
     await addJobsAtomically(queue, jobs);
   }
-  const env = { ...sandbox.env, REDIS_URL, QUEUE_PREFIX: prefix };
+  const env = {
+    ...sandbox.env,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    ...(mode.trace ? { TOUCHLINE_DEBUG_LIMITER: '1' } : {}),
+  };
   const children = [];
   for (let w = 0; w < workers; w++) {
     children.push(startRole('worker', { ...env, METRICS_PORT: String(await freePort()) }, log));
@@ -163,6 +277,14 @@ async function drain(
   const peaks = children.map((c) => memoryMiB(c.pid!).peak);
   await sleep(1_500); // let late answers and duplicates, if any, arrive before the last count
   last = await stats();
+  const loadAtEnd = loadavg()[0] ?? Number.NaN;
+  // The limiter's hash: limiterKey() in packages/calltouch-delivery/src/stack.ts.
+  const [stale, late, widenMs] = await redis.hmget(
+    `${prefix}:limiter:default`,
+    'stale',
+    'late',
+    'widenMs',
+  );
   await Promise.all(children.map((c) => stop(c)));
   await stop(sandbox.child);
   await queue.close();
@@ -185,6 +307,9 @@ async function drain(
     cpuPer1000: (cpu / backlog) * 1000,
     peakRssMiB: peaks,
     rssAtQuarters: quarters,
+    limiter: { stale: Number(stale ?? 0), late: Number(late ?? 0), widenMs: Number(widenMs ?? 0) },
+    load: [loadAtStart, loadAtEnd],
+    ...(trace ? { trace: trace.summary() } : {}),
   };
 }
 
@@ -192,9 +317,10 @@ async function drain(
 async function idleLatency(
   pollSeconds: number,
   samples: number,
+  mode: Mode,
   log: (l: string) => void,
 ): Promise<number[]> {
-  const sandbox = await startSandbox(log);
+  const sandbox = await startSandbox(log, { ...mode, busy: false });
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const env = {
     ...sandbox.env,
@@ -243,25 +369,78 @@ async function idleLatency(
   return latencies;
 }
 
+/** A whole number from a flag, or a usage error. */
+function whole(name: string, text: string, min = 0): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(`--${name}=${text}: expected a whole number ≥ ${min}`);
+  }
+  return value;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      backlog: { type: 'string', default: '20000' },
+      workers: { type: 'string', default: '1,2,4' },
+      jitter: { type: 'string', default: '0' },
+      busy: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
+      'no-idle': { type: 'boolean', default: false },
+      poll: { type: 'string', default: '5' },
+      'idle-samples': { type: 'string', default: '10' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    backlog: whole('backlog', values.backlog, 1),
+    workerCounts: values.workers
+      .split(',')
+      .filter(Boolean)
+      .map((w) => whole('workers', w, 1)),
+    mode: { jitterMs: whole('jitter', values.jitter), busy: values.busy, trace: values.trace },
+    idle: !values['no-idle'],
+    pollSeconds: whole('poll', values.poll, 1),
+    idleSamples: whole('idle-samples', values['idle-samples'], 1),
+    verbose: values.verbose,
+  };
+}
+
 export async function benchCalls(args: string[]): Promise<void> {
-  const backlog = Number(args.find((a) => a.startsWith('--backlog='))?.split('=')[1] ?? 20_000);
-  const workerCounts = (args.find((a) => a.startsWith('--workers='))?.split('=')[1] ?? '1,2,4')
-    .split(',')
-    .filter(Boolean)
-    .map(Number);
-  const verbose = args.includes('--verbose');
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(args);
+  } catch (err) {
+    // parseArgs refuses unknown flags and values (ERR_PARSE_ARGS_*); exit 64 is sysexits' usage.
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+      console.error(`bench calls: ${err.message}`);
+      process.exitCode = 64;
+      return;
+    }
+    throw err;
+  }
+  const { backlog, workerCounts, mode, verbose } = options;
   const log = (line: string) => {
     if (verbose || /"level":"(error|fatal)"/.test(line)) console.error(line);
   };
   console.log(
-    `calls benchmark: backlog ${backlog}, ceiling ${CEILING} calls/s (5 requests/s × 100)`,
+    `calls benchmark: backlog ${backlog}, ceiling ${CEILING} calls/s (5 requests/s × 100), ` +
+      `arrival jitter ${mode.jitterMs} ms, ` +
+      (mode.busy
+        ? `busy host (${availableParallelism()} busy-loop processes, sandbox at normal priority)`
+        : 'quiet host (sandbox at nice -10)'),
   );
   console.log(
-    'workers | calls/s | ratio | calls/req | 429s | dup | lost | max/1s | CPU s/1k | peak RSS MiB | RSS at 25/50/75/100% (MiB)',
+    'workers | calls/s | ratio | calls/req | 429s | dup | lost | max/1s | stale/late | widen ms | load 1m | CPU s/1k | peak RSS MiB | RSS at 25/50/75/100% (MiB)',
   );
   const results: RunResult[] = [];
   for (const workers of workerCounts) {
-    const r = await drain(workers, backlog, log);
+    const r = await drain(workers, backlog, mode, log);
     results.push(r);
     console.log(
       [
@@ -273,6 +452,12 @@ export async function benchCalls(args: string[]): Promise<void> {
         String(r.duplicates).padStart(3),
         String(r.lost).padStart(4),
         String(r.maxWindow).padStart(6),
+        `${r.limiter.stale}/${r.limiter.late}`.padStart(10),
+        r.limiter.widenMs.toFixed(0).padStart(8),
+        r.load
+          .map((l) => l.toFixed(1))
+          .join('→')
+          .padStart(7),
         r.cpuPer1000.toFixed(2).padStart(8),
         r.peakRssMiB
           .map((m) => m.toFixed(0))
@@ -281,11 +466,11 @@ export async function benchCalls(args: string[]): Promise<void> {
         r.rssAtQuarters.map((q) => q.map((m) => m.toFixed(0)).join('+')).join(' → '),
       ].join(' | '),
     );
+    if (r.trace) console.log(`        ${r.trace}`);
   }
-  const pollSeconds = Number(args.find((a) => a.startsWith('--poll='))?.split('=')[1] ?? 5);
-  if (!args.includes('--no-idle')) {
-    const samples = Number(args.find((a) => a.startsWith('--idle-samples='))?.split('=')[1] ?? 10);
-    const latencies = await idleLatency(pollSeconds, samples, log);
+  const { pollSeconds, idleSamples } = options;
+  if (options.idle) {
+    const latencies = await idleLatency(pollSeconds, idleSamples, mode, log);
     console.log(
       `idle latency (MCN_POLL_INTERVAL_SECONDS=${pollSeconds}): ${latencies.map((l) => l.toFixed(2)).join(', ')} s; ` +
         `mean ${(latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(2)} s, ` +
@@ -293,8 +478,10 @@ export async function benchCalls(args: string[]): Promise<void> {
     );
     if (Math.max(...latencies) > pollSeconds + 2) process.exitCode = 1;
   }
+  // SPEC §8: ≥ 0.95 of the ceiling; issue 12 item 10: ≥ 0.93 on a busy host. Zero 429s always.
+  const floor = mode.busy ? 0.93 : 0.95;
   const failed = results.filter(
-    (r) => r.ratio < 0.95 || r.rateLimited > 0 || r.lost > 0 || r.duplicates > 0,
+    (r) => r.ratio < floor || r.rateLimited > 0 || r.lost > 0 || r.duplicates > 0,
   );
   if (failed.length) process.exitCode = 1;
 }

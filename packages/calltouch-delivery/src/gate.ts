@@ -20,7 +20,9 @@ const departure = new AsyncLocalStorage<Departure>();
  *    when the slot has come (the budget may have run down while the request queued);
  * 2. the shared limiter, whose departure script marks the request's items in flight in the same
  *    Redis call, so a request whose answer never comes makes their next delivery count as a
- *    duplicate — with no extra round-trip between the last check and the bytes leaving.
+ *    duplicate — with no extra round-trip between the last check and the bytes leaving;
+ * 3. the departure it answers with is told by the client when the bytes were written
+ *    (`GatePass.sent`), so a stall after the grant is logged as it happened.
  * A shutdown signal stops both waits: the request does not leave.
  */
 export function createCalltouchGate(limiter: Limiter, budget?: PointsBudget): RequestGate {
@@ -28,7 +30,9 @@ export function createCalltouchGate(limiter: Limiter, budget?: PointsBudget): Re
     async acquire(endpoint: CalltouchEndpoint) {
       const current = departure.getStore();
       await budget?.check(endpoint);
-      await limiter.acquire({
+      // The limiter's departure is the pass: the client reports through it when the request
+      // was written, and a late write corrects the departure log.
+      return limiter.acquire({
         signal: current?.signal,
         mark:
           current && current.ids.length > 0

@@ -58,8 +58,9 @@ export interface RequestContext {
 /**
  * Sends one Calltouch request through the gate and classifies a failure (`failure` of the
  * error, `@touchline/http`) — the one place that turns Calltouch's answers into decisions:
- * - a 429 slows the whole fleet down for Retry-After and the same request goes again; it never
- *   costs an item an attempt, and past `maxRateLimitHoldMs` the items are deferred;
+ * - a 429 slows the whole fleet down (wider spacing, and a pause when the window does not
+ *   explain it) and the same request goes again; it never costs an item an attempt, and past
+ *   `maxRateLimitHoldMs` the items are deferred;
  * - every other failure is thrown as it is for the caller to classify ({@link sendBatch});
  * - a definite answer that is not a success clears the items' in-flight marks (nothing was
  *   accepted); after a timeout or a connection lost mid-request the marks stay (it may have
@@ -104,14 +105,19 @@ export async function sendRequest<R>(
         );
       }
       if (failure.kind !== 'rate_limited') throw err;
-      const waitMs = failure.retryAfterMs ?? 1_000;
-      options.onRateLimited?.(waitMs);
-      await options.limiter.penalize(waitMs);
-      if (Date.now() + waitMs > holdUntil) throw new RateLimitedDeliveryError(waitMs);
+      const retryAfterMs = failure.retryAfterMs ?? 0;
+      options.onRateLimited?.(retryAfterMs);
+      // The limiter widens the spacing of the whole egress and decides whether the fleet must
+      // also pause: only when the window does not explain the 429 (packages/limiter/src/penalize.lua).
+      const pauseMs = await options.limiter.penalize(retryAfterMs);
+      if (Date.now() + pauseMs > holdUntil) {
+        throw new RateLimitedDeliveryError(Math.max(pauseMs, retryAfterMs, 1_000));
+      }
+      if (pauseMs <= 0) continue; // the same request goes again, through the wider spacing
       // The limiter holds every process for the pause; this one waits it out here too, so a
       // shutdown during the pause hands the items back at once.
       try {
-        await sleep(Math.min(waitMs, 250), undefined, { signal });
+        await sleep(Math.min(pauseMs, 250), undefined, { signal });
       } catch {
         throw new NotSentError('shutting down');
       }

@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import got, { type Got } from 'got';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,10 +28,20 @@ import {
 
 /**
  * Called immediately before every HTTP request leaves, got's retries included: the shared
- * Redis rate limiter plugs in here. It resolves when the request may go.
+ * Redis rate limiter plugs in here. It resolves when the request may go, optionally with a
+ * {@link GatePass} that wants to know when the request has actually been written.
  */
 export interface RequestGate {
-  acquire(endpoint: CalltouchEndpoint): Promise<void>;
+  acquire(endpoint: CalltouchEndpoint): Promise<GatePass | void>;
+}
+
+/** What the gate let through; told when the request's bytes were handed to the socket. */
+export interface GatePass {
+  /**
+   * `at`: a `performance.now()` reading taken when the request had been written. Called once,
+   * not awaited: it must not throw or reject.
+   */
+  sent(at: number): void;
 }
 
 /** One HTTP exchange with Calltouch, for metrics and points accounting. */
@@ -135,6 +146,12 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     const { endpoint } = wire;
     let startedAt = performance.now();
     const since = () => Math.round(performance.now() - startedAt);
+    // Serialised once, before the gate is asked: nothing heavy is left between the limiter's
+    // grant and the bytes leaving (got would otherwise encode the string as it writes it).
+    const payload = wire.json === undefined ? undefined : Buffer.from(JSON.stringify(wire.json));
+    const headers = payload
+      ? { ...wire.headers, 'content-type': 'application/json' }
+      : wire.headers;
     let response;
     // One quick retry layer for idempotent GETs whose connection failed (the export): a loop of
     // our own rather than got's, which lets some failures escape it on Node 24 (got#2469).
@@ -142,26 +159,32 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
     const attempts = retryNetwork && wire.method === 'GET' ? 3 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        response = await limitAnswer(
-          http(wire.url, {
-            method: wire.method,
-            headers: wire.headers,
-            ...(wire.json === undefined ? {} : { json: wire.json }),
-            hooks: {
-              beforeRequest: [
-                async () => {
-                  try {
-                    await gate?.acquire(endpoint);
-                  } catch (err) {
-                    throw new GateFailure(err);
-                  }
-                  startedAt = performance.now();
-                },
-              ],
-            },
+        let pass: GatePass | void = undefined;
+        const request = http(wire.url, {
+          method: wire.method,
+          headers,
+          ...(payload === undefined ? {} : { body: payload }),
+          hooks: {
+            beforeRequest: [
+              async () => {
+                try {
+                  pass = await gate?.acquire(endpoint);
+                } catch (err) {
+                  throw new GateFailure(err);
+                }
+                startedAt = performance.now();
+              },
+            ],
+          },
+        });
+        // The gate learns when the request was written, so the limiter logs when it really
+        // left (packages/limiter). (`on` returns the request itself, awaited just below.)
+        void request.on('request', (clientRequest) =>
+          whenWritten(clientRequest, (at) => {
+            if (pass) pass.sent(at);
           }),
-          maxAnswerBytes,
         );
+        response = await limitAnswer(request, maxAnswerBytes);
         break;
       } catch (err) {
         const gateFailure = findGateFailure(err);
@@ -299,6 +322,31 @@ export function createCalltouchClient(options: CalltouchClientOptions): Calltouc
       return parsed.data;
     },
   };
+}
+
+/**
+ * Calls `written` once, with a `performance.now()` reading taken no earlier than the moment
+ * the request's bytes were handed to the kernel: an upper bound of when they left.
+ * - On a connected socket (a kept-alive one, the usual case under load) Node writes the whole
+ *   buffered request synchronously right after the `socket` event (`onSocketNT` in
+ *   lib/_http_client.js: `tickOnSocket`, which emits it, then `req._flush()`), so the next
+ *   tick comes just after the write.
+ * - On a connection still opening (or a TLS handshake) the write waits for it: `finish`, once
+ *   the whole request has been flushed, bounds it. `finish` alone would also be a bound on a
+ *   connected socket, but a loose one on a busy host: it waits for the write callback, and
+ *   the server may well have read the request before it runs.
+ */
+function whenWritten(request: ClientRequest, written: (at: number) => void): void {
+  let reported = false;
+  const report = () => {
+    if (reported) return;
+    reported = true;
+    written(performance.now());
+  };
+  request.once('socket', (socket) => {
+    if (!socket.connecting) process.nextTick(report);
+  });
+  request.once('finish', report);
 }
 
 function parseLoose(text: string): unknown {

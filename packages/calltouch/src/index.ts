@@ -25,6 +25,7 @@ export { createCalltouchClient } from './client.ts';
 export type {
   CalltouchClient,
   CalltouchClientOptions,
+  GatePass,
   RequestEvent,
   RequestGate,
 } from './client.ts';

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,6 +67,10 @@ async function failure(promise: Promise<unknown>): Promise<CalltouchError> {
   expect(err).toBeInstanceOf(CalltouchError);
   return err as CalltouchError;
 }
+
+/** A calls body (`{calls: [...]}`) as the client serialises it. */
+const hasCalls = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && 'calls' in value;
 
 function expectNoSecrets(err: CalltouchError) {
   const cause = err.cause instanceof Error ? `${err.cause.name} ${err.cause.message}` : '';
@@ -358,6 +362,57 @@ describe('the gate', () => {
     await client.importCalls([call(1)]);
     expect(arrivalsWhenGateOpened).toBe(0);
     expect(standIn.stats().requests.total).toBe(1);
+  });
+
+  it('nothing is serialised after the gate opens: the body is bytes before the slot is asked', async () => {
+    const stringify = vi.spyOn(JSON, 'stringify');
+    let serialisedBeforeGate = -1;
+    try {
+      const { client } = setup({
+        gate: {
+          acquire: async () => {
+            serialisedBeforeGate = stringify.mock.calls.length;
+          },
+        },
+      });
+      const calls = Array.from({ length: 100 }, (_, i) => call(i));
+      await client.importCalls(calls);
+      expect(serialisedBeforeGate).toBeGreaterThan(0);
+      // The 100 calls were serialised once, before the gate; none of the client's work after it.
+      const bodies = stringify.mock.calls.filter(([value]) => hasCalls(value));
+      expect(bodies).toHaveLength(1);
+      expect(stringify.mock.calls.slice(serialisedBeforeGate).filter(([v]) => hasCalls(v))).toEqual(
+        [],
+      );
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(Object.keys(standIn.calls())).toHaveLength(100);
+  });
+
+  it("tells the gate's pass once the request has been written, after the grant", async () => {
+    const grants: number[] = [];
+    const written: number[] = [];
+    const { client } = setup({
+      gate: {
+        acquire: async () => {
+          grants.push(performance.now());
+          return { sent: (at: number) => void written.push(at) };
+        },
+      },
+    });
+    await client.importCalls([call(1)]);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toBeGreaterThanOrEqual(grants[0] ?? Number.POSITIVE_INFINITY);
+    // A request that could not be written (nobody listening) reports nothing.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const { client: refused } = setup({
+      apiUrl: dead,
+      atsUrl: dead,
+      gate: { acquire: async () => ({ sent: (at: number) => void written.push(at) }) },
+    });
+    await failure(refused.importCalls([call(2)]));
+    expect(written).toHaveLength(1);
   });
 
   it("surfaces the gate's own error and sends nothing", async () => {

@@ -378,6 +378,11 @@ export const VARIABLES = {
     default: '18081',
     doc: 'Port of the MCN stand-in (paths under /v2/rest).',
   }),
+  SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS: v(int({ min: 0, max: 10_000 }), {
+    group: 'Sandbox',
+    default: '0',
+    doc: "Network jitter the Calltouch stand-in plays: each request reaches its rate window after a seeded random delay of 0 to this many ms, so requests sent evenly arrive unevenly (the benchmark's `--jitter`).",
+  }),
 } as const;
 
 export type VariableName = keyof typeof VARIABLES;

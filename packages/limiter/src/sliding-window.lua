@@ -1,14 +1,17 @@
 -- Reserves the next departure slot of the shared Calltouch limiter (one per egress IP).
--- KEYS[1]  limiter hash: next (ms, the earliest free slot), pausedUntil (ms, fleet-wide 429 pause)
+-- KEYS[1]  limiter hash: next (ms, the earliest free slot), pausedUntil (ms, fleet-wide pause),
+--          widenMs/widenAt (the spacing a 429 added, see penalize.lua)
 -- ARGV[1]  interval between two departures, ms (window + margin, divided by the limit)
 -- ARGV[2]  how far ahead a slot may be reserved, ms
+-- ARGV[3]  limit (requests per window)
+-- ARGV[4]  half-life of a widening, ms
 -- Returns {slot_ms, wait_ms} when a slot is reserved, or {-1, wait_ms} when the caller must ask
 -- again later (the queue of reserved slots is already longer than ARGV[2]).
--- Time comes from Redis, so every process on every host shares one clock.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
+local now = redis_now()
 local ahead = tonumber(ARGV[2])
+-- A widening of W ms spreads over the `limit` departures of a window: each slot W / limit later.
+local widen = current_widen(KEYS[1], now, tonumber(ARGV[4]))
+local interval = tonumber(ARGV[1]) + math.ceil(widen / tonumber(ARGV[3]))
 local state = redis.call('HMGET', KEYS[1], 'next', 'pausedUntil')
 local nextSlot = tonumber(state[1] or '0') or 0
 local paused = tonumber(state[2] or '0') or 0

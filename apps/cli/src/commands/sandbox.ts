@@ -64,6 +64,7 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
           atsToken: config.CALLTOUCH_ATS_TOKEN,
           // A trickle of new leads so the leads export has something to find.
           liveRequestsPerMinute: 2,
+          arrivalJitterMs: config.SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS,
         },
         mcn: {
           port: config.SANDBOX_MCN_PORT,

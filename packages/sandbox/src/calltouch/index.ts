@@ -17,5 +17,6 @@ export type {
   StoredOrder,
 } from './state.ts';
 export { createSlidingWindow } from './sliding-window.ts';
+export { createArrivalDelay } from './arrival.ts';
 export type { SlidingWindow } from './sliding-window.ts';
 export type { LeadEventStats, LeadEventsSettings } from './lead-events.ts';

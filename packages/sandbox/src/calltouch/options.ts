@@ -12,6 +12,13 @@ export const calltouchStandInOptionsSchema = z.strictObject({
   /** Requests per window per client IP (Calltouch: 5 per second). */
   rateLimit: z.int().min(1).default(5),
   windowMs: z.int().min(1).default(1000),
+  /**
+   * Network jitter on the way in, ms: each request reaches the rate window (and the rest of
+   * the stand-in) after a seeded random delay in [0, arrivalJitterMs], as if its trip took a
+   * base latency plus that much. Two requests sent 205 ms apart may then arrive 185 ms apart,
+   * or in the other order. 0 (default): the window sees each request the moment it comes in.
+   */
+  arrivalJitterMs: z.int().min(0).max(10_000).default(0),
   /** Uniform latency of every answer, ms; 0/0 for fast unit tests. */
   latencyMs: z
     .strictObject({ min: z.int().min(0), max: z.int().min(0) })

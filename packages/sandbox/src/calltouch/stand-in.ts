@@ -10,6 +10,7 @@ import {
   initialFaults,
   type CalltouchStandInOptions,
 } from './options.ts';
+import { createArrivalDelay } from './arrival.ts';
 import { createPlayer, type RecordingFetch } from './player.ts';
 import { between, createPrng } from './prng.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
@@ -110,6 +111,7 @@ export async function createCalltouchStandIn(
     },
   };
   const latency = () => between(trafficRandom, o.latencyMs.min, o.latencyMs.max);
+  const arrivalDelay = createArrivalDelay(o.arrivalJitterMs, o.seed);
   const pause = async (ms: number) => {
     if (ms > 0) await sleep(ms, undefined, { ref: false });
   };
@@ -126,6 +128,10 @@ export async function createCalltouchStandIn(
     const config = request.routeOptions.config;
     if (config.admin) return;
     state.arrival(config.endpoint ?? 'unknown');
+    // The network's jitter: the request reaches Calltouch (its window, then everything else)
+    // this much later. Delaying the request itself, not only its timestamp, keeps the window
+    // causal: it judges each arrival against the arrivals before it, in arrival order.
+    if (o.arrivalJitterMs > 0) await pause(arrivalDelay());
     // Arrival time is taken before anything else, as the real limiter would see it.
     const { allowed } = window.arrive(request.ip, performance.now());
     if (process.env['TOUCHLINE_DEBUG_LIMITER']) {
