@@ -121,9 +121,9 @@ describe('recordings end to end on the sandbox', () => {
       }
     }
     expect(ok).toBeGreaterThan(linked.length / 2);
+    // Whether a recording was still being written when the player came depends on how long
+    // the import took; routes.test.ts shows the proxy waiting for one, on a clock it controls.
     expect(calltouch.stats().recordings.player.byStatus['200']).toBe(ok);
-    // Some recordings were not ready at first: the proxy waited for them.
-    expect(proxy.mcn.stats().recordings.requests.notReady).toBeGreaterThan(0);
   });
 
   it('a URL Calltouch holds answers a Range with 206, and refuses a tampered one with 403', async () => {

@@ -166,12 +166,20 @@ describe('GET /v1/recordings/<callid>.mp3', () => {
   });
 
   it('waits for a recording that is not ready yet, then serves it', async () => {
+    // MCN's clock stands still until the proxy has been told "not ready" once, then moves past
+    // the moment the recording is written: the wait is shown whatever the machine's load.
+    let clock = Date.now();
     const p = await proxy({
-      mcn: { recordingNotReadyShare: 1, recordingNotReadyMs: 400 },
-      routes: { retryDelaysMs: [200, 200, 200, 200] },
+      mcn: { recordingNotReadyShare: 1, recordingNotReadyMs: 60_000, now: () => new Date(clock) },
+      routes: { retryDelaysMs: [300, 600, 1_200, 2_400] },
     });
     const [callid] = p.recordedCalls();
-    const res = await fetch(p.linker.urlFor(callid!)!);
+    const answer = fetch(p.linker.urlFor(callid!)!);
+    await waitFor(() => p.mcn.stats().recordings.requests.notReady >= 1, {
+      message: 'MCN answered "not ready"',
+    });
+    clock += 60_000;
+    const res = await answer;
     expect(res.status).toBe(200);
     expect((await body(res)).equals(p.mcn.recordingOf(callid!)!)).toBe(true);
     expect(p.mcn.stats().recordings.requests.notReady).toBeGreaterThanOrEqual(1);
