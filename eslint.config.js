@@ -4,7 +4,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/bin/*.js'] },
+  {
+    ignores: ['**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/bin/*.js', '**/dist/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,18 +4,21 @@
 // 1. The Dockerfile: every stage starts from a supported Node LTS (22 or 24); the stage that
 //    installs copies nothing from the build context but the lock file and the package.json of
 //    every workspace (all of them, so that npm ci finds them) before it runs `npm ci --omit=dev`
-//    (a source edit keeps the dependency layer cached); the last stage copies the installed tree
-//    from that stage, then the sources, installs nothing itself, runs as `node`, has a
-//    HEALTHCHECK, STOPSIGNAL SIGTERM and starts with `node`.
+//    (a source edit keeps the dependency layer cached); a build stage compiles the command with
+//    apps/cli/build.mjs; the last stage copies the installed tree from the first, the compiled
+//    command from the build stage and no sources (no `COPY . .`), installs nothing itself, runs
+//    as `node`, has a HEALTHCHECK, STOPSIGNAL SIGTERM and starts with `node`.
 // 2. The same production tree, built in a temporary directory the way the Dockerfile builds it:
-//    the manifests, the Dockerfile's own `npm ci` command, then the sources that
-//    Dockerfile.dockerignore lets into the build context. Its size is printed beside the full
-//    install of the checkout (the image's layers above the base image).
-// 3. That tree runs: `touchline --help`, then `touchline demo` (the sandbox and every role in one
-//    process) until the MCN poller, the leads export and the CRM listener have logged, on a
-//    read-only bind mount of the tree (a mount namespace, when the machine allows one) with a
-//    writable TMPDIR: what a container with a read-only root file system and an emptyDir on /tmp
-//    sees.
+//    the manifests, the Dockerfile's own `npm ci` command, the build stage's command (run from
+//    this checkout, whose install has esbuild, writing into the tree), then what the runtime
+//    stage copies from the build context. It must hold no TypeScript source, no tsx and no
+//    esbuild. Its size is printed beside the full install of the checkout.
+// 3. That tree runs the compiled JavaScript: `touchline --version` and `--help`; `touchline all`
+//    (every role in one process) against `touchline sandbox`, both from the tree, on a read-only
+//    bind mount of the tree with /tmp read-only too (a mount namespace, when the machine allows
+//    one): what a container with a read-only root file system and no writable volume sees; then
+//    `touchline demo` (the sandbox and every role, calls, orders and leads flowing) with a
+//    writable TMPDIR, which the demo needs for its log file and private Redis.
 //
 //   node infra/scripts/check-image.mjs [--keep DIR] [--static] [--dockerfile FILE]
 //
@@ -32,6 +35,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,18 +160,49 @@ if (install) {
       problems.push(`Dockerfile: copies ${file}, which is no workspace of package.json`);
   }
 }
+const BUILD_COMMAND = /^node apps\/cli\/build\.mjs\b/;
+const build = stages.find(
+  (st) => st !== final && st.body.some((i) => i.keyword === 'RUN' && BUILD_COMMAND.test(i.args)),
+);
+if (!build?.name) {
+  problems.push('Dockerfile: no named build stage that runs node apps/cli/build.mjs');
+}
+/** `COPY` instructions of the runtime stage: from another stage or from the build context. */
+const copies = (final?.body ?? [])
+  .filter((i) => i.keyword === 'COPY')
+  .map((i) => {
+    const from = /--from=(\S+)/.exec(i.args)?.[1];
+    const parts = i.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+    return { from, sources: parts.slice(0, -1), dest: parts.at(-1), args: i.args };
+  });
 if (final) {
   const body = final.body;
   const at = (pred) => body.findIndex(pred);
   const fromInstall = at(
     (i) => i.keyword === 'COPY' && install?.name && i.args.includes(`--from=${install.name}`),
   );
-  const sources = at((i) => i.keyword === 'COPY' && /^\.\s+\.$/.test(i.args.trim()));
   if (fromInstall < 0)
     problems.push('Dockerfile: the runtime stage does not copy the installed tree');
-  if (sources < 0) problems.push('Dockerfile: the runtime stage does not COPY . .');
-  if (fromInstall >= 0 && sources >= 0 && sources < fromInstall) {
-    problems.push('Dockerfile: the sources are copied before the dependencies');
+  if (
+    build?.name &&
+    !copies.some(
+      (c) =>
+        c.from === build.name &&
+        c.sources.includes('/app/apps/cli/dist') &&
+        /^apps\/cli\/dist\/?$/.test(c.dest),
+    )
+  ) {
+    problems.push(`Dockerfile: the runtime stage does not copy apps/cli/dist from ${build.name}`);
+  }
+  for (const c of copies.filter((c) => !c.from)) {
+    if (c.sources.some((src) => src === '.' || src === './' || /(^|\/)src\/?$/.test(src))) {
+      problems.push(
+        `Dockerfile: the runtime stage copies sources (COPY ${c.args}): it runs the compiled command`,
+      );
+    }
+  }
+  if (!copies.some((c) => !c.from && c.sources.includes('apps/cli/bin'))) {
+    problems.push('Dockerfile: the runtime stage does not copy apps/cli/bin (the entry point)');
   }
   if (body.some((i) => i.keyword === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args))) {
     problems.push('Dockerfile: the runtime stage installs packages itself');
@@ -184,7 +219,7 @@ if (final) {
 }
 if (problems.length || args.includes('--static')) finish();
 console.log(
-  `check-image: Dockerfile: ${stages.length} stages (${stages.map((s) => `${s.name ?? 'runtime'} ${s.image}`).join(', ')}); manifests only before "${npmCi}"`,
+  `check-image: Dockerfile: ${stages.length} stages (${stages.map((s) => `${s.name ?? 'runtime'} ${s.image}`).join(', ')}); manifests only before "${npmCi}"; the runtime stage has the compiled command and no sources`,
 );
 
 // --- 2. the production tree ------------------------------------------------------------------------
@@ -229,10 +264,23 @@ const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 tree = keep ?? mkdtempSync(join(tmpdir(), 'touchline-image-'));
 mkdirSync(tree, { recursive: true });
-const copy = (file) => {
-  mkdirSync(dirname(join(tree, file)), { recursive: true });
-  copyFileSync(join(root, file), join(tree, file));
+const copy = (file, dest = file) => {
+  mkdirSync(dirname(join(tree, dest)), { recursive: true });
+  copyFileSync(join(root, file), join(tree, dest));
 };
+/** Files of the checkout that the build context (Dockerfile.dockerignore) lets in. */
+const contextFiles = () => {
+  const ignored = dockerignore();
+  return execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(
+      (f) => f && !ignored(f) && existsSync(join(root, f)) && statSync(join(root, f)).isFile(),
+    );
+};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 try {
   for (const file of [
     'package.json',
@@ -252,35 +300,82 @@ try {
     finish();
   }
   const installSeconds = ((Date.now() - started) / 1000).toFixed(0);
-  const ignored = dockerignore();
-  const files = execFileSync(
-    'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  )
-    .split('\0')
-    .filter(
-      (f) => f && !ignored(f) && existsSync(join(root, f)) && statSync(join(root, f)).isFile(),
-    );
-  for (const file of files) copy(file);
   const prod = nodeModulesSize(tree);
-  const sources = du(tree) - prod;
+
+  // The runtime stage's COPY instructions, in order: the installed tree is already here; the
+  // build stage's output is built from this checkout into the tree; the rest comes from the
+  // build context.
+  const files = contextFiles();
+  for (const c of copies) {
+    if (c.from === install.name) continue;
+    if (c.from === build.name) {
+      const command = build.body
+        .filter((i) => i.keyword === 'RUN' && BUILD_COMMAND.test(i.args))
+        .at(-1)
+        .args.split(/\s+/);
+      const out = spawnSync(
+        process.execPath,
+        [join(root, command[1]), ...command.slice(2), '--outdir', join(tree, c.dest)],
+        { cwd: root, encoding: 'utf8' },
+      );
+      if (out.status !== 0) {
+        problems.push(`${command.join(' ')} failed: ${out.stderr.slice(-2000)}`);
+        finish();
+      }
+      continue;
+    }
+    if (c.from) {
+      problems.push(`check-image: cannot follow COPY ${c.args}`);
+      continue;
+    }
+    for (const src of c.sources) {
+      const under = files.filter((f) => f === src || f.startsWith(`${src.replace(/\/$/, '')}/`));
+      if (under.length === 0) problems.push(`Dockerfile: COPY ${c.args}: nothing in the context`);
+      for (const file of under) copy(file, join(c.dest, file.slice(src.replace(/\/$/, '').length)));
+    }
+  }
+  const shipped = execFileSync(
+    'find',
+    [tree, '-path', join(tree, 'node_modules'), '-prune', '-o', '-type', 'f', '-print'],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean);
+  const typescript = shipped.filter((f) => /\.[cm]?tsx?$/.test(f) && !f.endsWith('.d.ts'));
+  if (typescript.length) {
+    problems.push(
+      `the image ships TypeScript sources: ${typescript.slice(0, 5).join(', ')}${typescript.length > 5 ? ', …' : ''}`,
+    );
+  }
+  for (const pkg of ['tsx', 'esbuild']) {
+    if (existsSync(join(tree, 'node_modules', pkg))) problems.push(`the image installs ${pkg}`);
+  }
+  const code = du(tree) - prod;
   const full = nodeModulesSize(root);
   console.log(
-    `check-image: production tree (${npmCi}, ${installSeconds} s): node_modules ${mb(prod)} + sources ${mb(sources)}; ` +
+    `check-image: production tree (${npmCi}, ${installSeconds} s): node_modules ${mb(prod)} + the compiled command and manifests ${mb(code)}; ` +
       `the checkout's full install: node_modules ${mb(full)}`,
   );
+  if (problems.length) finish();
 
-  // --- 3. it runs, read-only ----------------------------------------------------------------------
+  // --- 3. it runs the compiled command, read-only -------------------------------------------------
   const cli = join(tree, 'apps/cli/bin/touchline.js');
+  const version = spawnSync(process.execPath, [cli, '--version'], { cwd: tree, encoding: 'utf8' });
+  const expected = JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8')).version;
+  if (version.status !== 0 || version.stdout.trim() !== expected) {
+    problems.push(
+      `touchline --version from the production tree: ${version.stdout}${version.stderr}`,
+    );
+  }
   const help = spawnSync(process.execPath, [cli, '--help'], { cwd: tree, encoding: 'utf8' });
   if (help.status !== 0 || !/Usage: touchline/.test(help.stdout)) {
     problems.push(`touchline --help from the production tree failed: ${help.stderr.slice(-1500)}`);
     finish();
   }
+  /**
+   * `node <cli> <args>` in the tree; with a mount namespace, on a read-only bind mount of the
+   * tree, and with /tmp read-only too unless `writableTmp`.
+   */
   const readOnly =
     spawnSync('unshare', [
       '--mount',
@@ -289,30 +384,110 @@ try {
       `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0"`,
       tree,
     ]).status === 0;
-  const work = mkdtempSync(join(tmpdir(), 'touchline-image-tmp-'));
-  const command = readOnly
-    ? [
-        'unshare',
-        [
-          '--mount',
-          'sh',
-          '-c',
-          'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && cd "$0" && exec "$1" "$2" demo',
-          tree,
-          process.execPath,
-          cli,
-        ],
-      ]
-    : [process.execPath, [cli, 'demo']];
-  const child = spawn(command[0], command[1], {
-    cwd: tree,
-    env: { ...process.env, TMPDIR: work, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = (args, env, { writableTmp = false } = {}) => {
+    const mounts = [
+      'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0"',
+      writableTmp ? 'true' : 'mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp',
+      'cd "$0" && node="$1" && cli="$2" && shift 2 && exec "$node" "$cli" "$@"',
+    ];
+    const [command, commandArgs] = readOnly
+      ? ['unshare', ['--mount', 'sh', '-c', mounts.join(' && '), tree, process.execPath, cli]]
+      : [process.execPath, [cli]];
+    const child = spawn(command, [...commandArgs, ...args], {
+      cwd: tree,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c)),
+    );
+    return {
+      child,
+      output: () => out,
+      async stop(signal = 'SIGTERM') {
+        if (child.exitCode === null) child.kill(signal);
+        const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout')]);
+        if (code === 'timeout') child.kill('SIGKILL');
+        return code;
+      },
+    };
+  };
+  const freePort = () =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+  const waitFor = async (condition, ms) => {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
+      if (await condition()) return true;
+    }
+    return false;
+  };
+
+  // Every role from the compiled command, nothing writable: the sandbox and `all`.
+  const [ctPort, mcnPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const sandbox = run(['sandbox'], {
+    SANDBOX_CALLTOUCH_PORT: String(ctPort),
+    SANDBOX_MCN_PORT: String(mcnPort),
   });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
-  child.stderr.on('data', (c) => (out += c));
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+  const sandboxUp = await waitFor(() => sandbox.output().includes('MCN stand-in'), 30_000);
+  const env = Object.fromEntries(
+    sandbox
+      .output()
+      .split('\n')
+      .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  );
+  const prefix = `tlimage-${process.pid}`;
+  const all = run(['all'], {
+    ...env,
+    QUEUE_PREFIX: prefix,
+    METRICS_PORT: String(metricsPort),
+    CRM_LISTENER_PORT: String(await freePort()),
+    CRM_WEBHOOK_SECRET: 'check-image-crm-secret',
+    BOARD_PORT: String(await freePort()),
+    BOARD_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
+  const allUp =
+    sandboxUp &&
+    (await waitFor(async () => {
+      if (all.child.exitCode !== null) return true;
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
+      return res?.status === 200 && all.output().includes('"msg":"all started"');
+    }, 60_000));
+  const allCode = await all.stop();
+  const sandboxCode = await sandbox.stop();
+  if (!allUp || allCode !== 0) {
+    problems.push(
+      `touchline all from the compiled command${readOnly ? ' (read-only, /tmp read-only)' : ''} did not start and stop cleanly (exit ${allCode}):\n${all.output().slice(-3000)}\n${sandbox.output().slice(-1000)}`,
+    );
+  }
+  if (sandboxCode !== 0) problems.push(`touchline sandbox stopped with ${sandboxCode}`);
+  const keys = spawnSync(
+    'redis-cli',
+    ['-u', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', '--scan', '--pattern', `${prefix}:*`],
+    { encoding: 'utf8' },
+  );
+  const leftover = (keys.stdout ?? '').split('\n').filter(Boolean);
+  if (leftover.length)
+    spawnSync('redis-cli', [
+      '-u',
+      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      'unlink',
+      ...leftover,
+    ]);
+
+  // The whole pipeline from the compiled command: `touchline demo` until every flow has logged.
+  const work = mkdtempSync(join(tmpdir(), 'touchline-image-tmp-'));
+  const demo = run(['demo'], { TMPDIR: work, LOG_LEVEL: 'info' }, { writableTmp: true });
   const logText = () => {
     const log = readdirSync(work).find((f) => f.endsWith('.log'));
     return log ? readFileSync(join(work, log), 'utf8') : '';
@@ -322,37 +497,28 @@ try {
     '"component":"leads-export"',
     '"component":"crm-listener"',
   ];
-  for (
-    let i = 0;
-    i < 600 && child.exitCode === null && !wanted.every((w) => logText().includes(w));
-    i += 1
-  ) {
-    await sleep(100);
-  }
-  const ran = wanted.every((w) => logText().includes(w));
-  child.kill('SIGINT');
-  const code = await Promise.race([
-    new Promise((resolve) =>
-      child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c)),
-    ),
-    sleep(30_000).then(() => 'timeout'),
-  ]);
-  if (code === 'timeout') child.kill('SIGKILL');
-  if (!ran)
+  const ran = await waitFor(
+    () => demo.child.exitCode !== null || wanted.every((w) => logText().includes(w)),
+    60_000,
+  );
+  const flowing = ran && wanted.every((w) => logText().includes(w));
+  const demoCode = await demo.stop('SIGINT');
+  if (!flowing)
     problems.push(
-      `touchline demo from the production tree did not get every role going:\n${out.slice(-3000)}\n${logText().slice(-2000)}`,
+      `touchline demo from the compiled command did not get every role going:\n${demo.output().slice(-3000)}\n${logText().slice(-2000)}`,
     );
-  if (code !== 0)
+  if (demoCode !== 0)
     problems.push(
-      `touchline demo from the production tree stopped with ${code}:\n${out.slice(-2000)}`,
+      `touchline demo from the compiled command stopped with ${demoCode}:\n${demo.output().slice(-2000)}`,
     );
   rmSync(work, { recursive: true, force: true });
   if (!problems.length) {
     console.log(
-      `check-image: touchline --help and touchline demo (every role) run from the production tree` +
+      'check-image: the compiled command runs from the production tree: --version, --help, ' +
+        'sandbox + all' +
         (readOnly
-          ? ', mounted read-only, with a writable TMPDIR'
-          : ' (read-only mount skipped: no mount namespace here)'),
+          ? ' on a read-only tree with /tmp read-only, demo (writable TMPDIR)'
+          : ' and demo (read-only mounts skipped: no mount namespace here)'),
     );
   }
 } finally {

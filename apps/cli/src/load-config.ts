@@ -1,12 +1,10 @@
 import { ConfigError, loadEnv, parseConfig } from '@touchline/config';
 import type { z } from 'zod';
-
-/** Exit status for a bad configuration (sysexits EX_CONFIG). */
-export const EXIT_CONFIG = 78;
+import { CommandFailure, EXIT } from './exit-codes.ts';
 
 /**
  * Reads `.env` and the environment and validates them against a role's schema. A bad or
- * missing value stops the process with one message listing every problem.
+ * missing value stops the command (exit 78) with one message listing every problem.
  */
 export function loadConfig<S extends z.ZodType>(
   schema: S,
@@ -16,10 +14,10 @@ export function loadConfig<S extends z.ZodType>(
     return parseConfig(schema, { ...loadEnv(), ...overrides });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(
-        `touchline: ${err.message}\nSee .env.example for every variable and its default.\n`,
+      throw new CommandFailure(
+        `${err.message}\nSee .env.example for every variable and its default.`,
+        EXIT.CONFIG,
       );
-      process.exit(EXIT_CONFIG);
     }
     throw err;
   }

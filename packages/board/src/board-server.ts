@@ -7,7 +7,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import fastifyBasicAuth from '@fastify/basic-auth';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerProbes } from '@touchline/runtime';
+import { listenOn, registerProbes } from '@touchline/runtime';
 import { createCredentialCheck, type BoardCredentials } from './basic-auth.ts';
 import { boardGuard } from './guard.ts';
 import { redactValue } from './redact-value.ts';
@@ -151,7 +151,12 @@ export function createBoardServer(options: BoardServerOptions): BoardServer {
     url: () => `http://${host.includes(':') ? `[${host}]` : host}:${port()}`,
     start: () =>
       (starting ??= (async () => {
-        await app.listen({ port: options.port, host });
+        await listenOn(app, {
+          port: options.port,
+          host,
+          portVariable: 'BOARD_PORT',
+          hostVariable: 'BOARD_HOST',
+        });
       })()),
     close: () =>
       (closing ??= (async () => {

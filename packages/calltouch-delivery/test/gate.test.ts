@@ -32,7 +32,7 @@ describe('the Calltouch gate', () => {
     await budget.spend('orders_update');
     await expect(second).rejects.toBeInstanceOf(BudgetPausedError);
     // Calls go on until the budget is gone.
-    await expect(gate.acquire('calls_import')).resolves.toMatchObject({ at: expect.any(Number) });
+    await expect(gate.acquire('calls_import')).resolves.toHaveProperty('at');
   });
 
   it('lets a shutdown end the wait for a slot: the request does not leave', async () => {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@touchline/logger';
 import { crmMetrics, type Registry } from '@touchline/metrics';
 import { isRedisReady } from '@touchline/redis';
-import type { Component } from '@touchline/runtime';
+import { listenOn, type Component } from '@touchline/runtime';
 import { createWebhookAuth } from './auth.ts';
 import { withBodyDeadline } from './body-deadline.ts';
 import { parseDealsBody } from './deal-schema.ts';
@@ -241,7 +241,11 @@ export function createCrmListenerServer(options: CrmListenerServerOptions): CrmL
       return typeof address === 'object' && address ? address.port : options.port;
     },
     start: async () => {
-      await (listening ??= app.listen({ port: options.port, host: options.host ?? '0.0.0.0' }));
+      await (listening ??= listenOn(app, {
+        port: options.port,
+        host: options.host ?? '0.0.0.0',
+        portVariable: 'CRM_LISTENER_PORT',
+      }));
       log.info({ port: (app.server.address() as { port: number }).port }, 'crm listener listening');
     },
     close: () => (closing ??= app.close()),

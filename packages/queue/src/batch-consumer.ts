@@ -30,6 +30,15 @@ export interface BatchConsumer {
 /** How often old in-flight marks are pruned (see `createInflight`). */
 const PRUNE_EVERY_MS = 3_600_000;
 
+/**
+ * The error an item is failed with when it is parked or retried for a reason (a call that cannot
+ * be mapped, an order Calltouch rejects, a 5xx): the reason and nothing else. BullMQ stores an
+ * error's `stack` as the item's stack trace, which Bull Board shows as the item's error; this
+ * consumer's call stack and the install's file paths beneath it would bury a data problem under
+ * what looks like a code failure. An unexpected exception keeps its own stack (`retry.error`).
+ */
+const reasonOnly = (reason: string): Error => Object.assign(new Error(reason), { stack: reason });
+
 /** The Redis hash of a flow's in-flight marks. */
 export const inflightKey = (prefix: string, flow: string): string => `${prefix}:${flow}:inflight`;
 
@@ -117,10 +126,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         break;
       case 'rejected':
         job.discard();
-        await job.moveToFailed(new Error(outcome.reason), token, false);
+        await job.moveToFailed(reasonOnly(outcome.reason), token, false);
         break;
       case 'retry':
-        await job.moveToFailed(new Error(outcome.reason), token, false);
+        await job.moveToFailed(outcome.error ?? reasonOnly(outcome.reason), token, false);
         break;
       case 'deferred':
         await job.moveToDelayed(outcome.untilMs, token);
@@ -172,7 +181,8 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         outcomes = new Map(items.map((i) => [i.id, { kind: 'released', reason }]));
       } else {
         log.error({ err }, 'delivery failed unexpectedly; items will be retried');
-        outcomes = new Map(items.map((i) => [i.id, { kind: 'retry', reason }]));
+        const error = err instanceof Error ? { error: err } : {};
+        outcomes = new Map(items.map((i) => [i.id, { kind: 'retry', reason, ...error }]));
       }
     } finally {
       release();

@@ -10,3 +10,4 @@ export * from './replay.ts';
 export * from './queue-metrics.ts';
 export * from './lease.ts';
 export * from './wake.ts';
+export * from './close-queue.ts';

@@ -13,7 +13,12 @@ export type ItemOutcome =
   | { readonly kind: 'delivered'; readonly duplicate?: boolean; readonly result?: unknown }
   | { readonly kind: 'superseded'; readonly by?: string }
   | { readonly kind: 'rejected'; readonly reason: string }
-  | { readonly kind: 'retry'; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      /** An unexpected exception (a bug, not the items): its stack trace stays with the items. */
+      readonly error?: Error;
+    }
   | { readonly kind: 'deferred'; readonly untilMs: number; readonly reason: string }
   | { readonly kind: 'released'; readonly reason: string };
 

@@ -19,7 +19,11 @@ export async function checkEvictionPolicy(client: Redis, logger: Logger): Promis
     logger.warn({ component: 'redis' }, reason);
     return { ok: false, policy: undefined, reason };
   }
-  if (policy === 'noeviction') return { ok: true, policy };
+  if (policy === 'noeviction') {
+    // Said at debug level, so a clean start stays free of warnings while the check is visible.
+    logger.debug({ component: 'redis', maxmemoryPolicy: policy }, 'maxmemory-policy is noeviction');
+    return { ok: true, policy };
+  }
   const reason =
     `Redis maxmemory-policy is "${policy ?? 'unknown'}", not "noeviction": Redis may evict queued ` +
     'items and checkpoints under memory pressure and Touchline would lose data. ' +

@@ -1,6 +1,6 @@
 import { createBoardServer } from '@touchline/board';
 import type { BoardConfig } from '@touchline/config';
-import { createFlowQueue } from '@touchline/queue';
+import { closeQueue, createFlowQueue } from '@touchline/queue';
 import { isRedisReady } from '@touchline/redis';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 import { FLOW_SPECS } from './flows.ts';
@@ -30,7 +30,7 @@ export function boardRole(): RoleDefinition<BoardConfig> {
         name: 'board-queues',
         async start() {},
         async close() {
-          await Promise.all(queues.map(({ queue }) => queue.close()));
+          await Promise.all(queues.map(({ queue }) => closeQueue(queue)));
         },
       };
       // Closed in reverse: the server stops taking requests before its queues close.

@@ -3,7 +3,7 @@ import type { CrmListenerConfig } from '@touchline/config';
 import { leadsKeys, registerCalltouchEventRoute } from '@touchline/leads';
 import { createMcnClient } from '@touchline/mcn';
 import { createCrmListenerServer, createOrderIntake, ordersFlowSpec } from '@touchline/orders';
-import { createFlowQueue, createWakeSignal } from '@touchline/queue';
+import { closeQueue, createFlowQueue, createWakeSignal } from '@touchline/queue';
 import { registerRecordingRoutes } from '@touchline/recordings';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 
@@ -95,7 +95,7 @@ export function crmListenerRole(
       const queueComponent: Component = {
         name: 'orders-queue',
         async start() {},
-        close: () => queue.close().catch(() => undefined),
+        close: () => closeQueue(queue).catch(() => undefined),
       };
       return [queueComponent, server];
     },

@@ -1,7 +1,12 @@
 import type { LeadsConfig } from '@touchline/config';
 import { createLeadsExporter, createLeadsFlow, leadsFlowSpec, leadsKeys } from '@touchline/leads';
 import { leadsMetrics } from '@touchline/metrics';
-import { createBatchConsumer, createFlowQueue, createWakeSignal } from '@touchline/queue';
+import {
+  closeQueue,
+  createBatchConsumer,
+  createFlowQueue,
+  createWakeSignal,
+} from '@touchline/queue';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 import { calltouchStackOf } from './calltouch.ts';
 
@@ -68,7 +73,7 @@ export function leadsRole(options: LeadsRoleOptions = {}): RoleDefinition<LeadsC
         async start() {
           logger.info({ webhook: describeUrl(url), intervalMs }, 'leads export on');
         },
-        close: () => queue.close(),
+        close: () => closeQueue(queue),
       };
       const delivery = createBatchConsumer({
         flow: createLeadsFlow({

@@ -7,7 +7,7 @@ import {
 } from '@touchline/calls';
 import type { BackfillConfig, McnPollerConfig } from '@touchline/config';
 import { createMcnClient } from '@touchline/mcn';
-import { createFlowQueue, createWakeSignal } from '@touchline/queue';
+import { closeQueue, createFlowQueue, createWakeSignal } from '@touchline/queue';
 import { createRedis } from '@touchline/redis';
 import type { Component, RoleDefinition } from '@touchline/runtime';
 import type { Logger } from '@touchline/logger';
@@ -38,27 +38,34 @@ export function mcnPollerRole(): RoleDefinition<McnPollerConfig> {
       const queueComponent: Component = {
         name: 'calls-queue',
         start: async () => {},
-        close: () => queue.close(),
+        close: () => closeQueue(queue),
       };
       return [queueComponent, poller];
     },
   };
 }
 
+export interface BackfillOptions {
+  readonly config: BackfillConfig;
+  readonly logger: Logger;
+  /** First and last MCN day, YYYY-MM-DD (inclusive). */
+  readonly from: string;
+  readonly to: string;
+  /**
+   * The connection to enqueue through, owned by the caller (a one-shot command's, which fails
+   * fast while Redis is down); by default one of its own that waits for Redis, closed at the end.
+   */
+  readonly redis?: ReturnType<typeof createRedis>;
+  /** Called after each day is read and enqueued, with the running totals. */
+  readonly onDay?: (day: string, summary: EnqueueSummary) => void;
+}
+
 /** `touchline backfill --from --to`: enqueues a past range through the same path, then ends. */
-export async function runBackfill(
-  config: BackfillConfig,
-  logger: Logger,
-  from: string,
-  to: string,
-  onDay?: (day: string, summary: EnqueueSummary) => void,
-): Promise<EnqueueSummary> {
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    role: 'worker',
-    logger,
-    name: 'touchline-backfill',
-  });
+export async function runBackfill(options: BackfillOptions): Promise<EnqueueSummary> {
+  const { config, logger } = options;
+  const redis =
+    options.redis ??
+    createRedis({ url: config.REDIS_URL, role: 'worker', logger, name: 'touchline-backfill' });
   const queue = createFlowQueue(callsFlowSpec, redis, config.QUEUE_PREFIX);
   try {
     return await backfillCalls(
@@ -70,12 +77,12 @@ export async function runBackfill(
         mapping: callMappingOptions(config),
         logger,
       },
-      from,
-      to,
-      onDay,
+      options.from,
+      options.to,
+      options.onDay,
     );
   } finally {
-    await queue.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await closeQueue(queue).catch(() => undefined);
+    if (!options.redis) await redis.quit().catch(() => redis.disconnect());
   }
 }

@@ -3,6 +3,7 @@ import { createCallsFlow } from '@touchline/calls';
 import type { WorkerConfig } from '@touchline/config';
 import { createOrdersFlow } from '@touchline/orders';
 import {
+  closeQueue,
   createBatchConsumer,
   createFlowQueue,
   registerQueueMetrics,
@@ -78,7 +79,7 @@ export function workerRole(
         name: 'queue-metrics',
         async start() {},
         async close() {
-          await Promise.all(queues.map((q) => q.close()));
+          await Promise.all(queues.map((q) => closeQueue(q)));
         },
       };
       return [queuesComponent, ...consumers];

@@ -127,6 +127,8 @@ export function createHeartbeat(options: HeartbeatOptions): Component & { beat()
     async close() {
       if (closed) return;
       closed = true;
+      // Never started (another component failed first): there is no beat to remove.
+      if (!timer) return;
       clearInterval(timer);
       redis.off('ready', tick);
       await withTimeout(running ?? Promise.resolve(), LEAVE_TIMEOUT_MS);

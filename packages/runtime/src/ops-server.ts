@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Component } from './component.ts';
+import { listenOn } from './startup-error.ts';
 
 export interface OpsServerOptions {
   readonly port: number;
   readonly host?: string;
+  /** The variable that set `port`, named when it cannot be used (default METRICS_PORT). */
+  readonly portVariable?: string;
   readonly registry: Registry;
   /** Readiness checks; `/readyz` answers 503 naming each one that fails. */
   readonly checks?: Record<string, () => Promise<boolean>>;
@@ -34,7 +37,11 @@ export function createOpsServer(
     start: async () => {
       if (started) return;
       started = true;
-      await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
+      await listenOn(app, {
+        port: options.port,
+        host: options.host ?? '0.0.0.0',
+        portVariable: options.portVariable ?? 'METRICS_PORT',
+      });
     },
     close: async () => {
       await app.close();

@@ -93,7 +93,9 @@ export function createRoleContext(options: RoleContextOptions): ContextParts {
         void checkEvictionPolicy(redis, logger).catch(() => undefined);
       },
       async close() {
-        await redis.quit().catch(() => redis.disconnect());
+        // QUIT would wait for a connection that may never come (Redis down): drop it instead.
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
       },
       ready: () => isRedisReady(redis),
     },

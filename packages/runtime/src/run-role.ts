@@ -3,6 +3,7 @@ import type { Component } from './component.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import { createOpsServer } from './ops-server.ts';
 import { createRoleContext, type RoleContext } from './role-context.ts';
+import { isStartupError } from './startup-error.ts';
 
 /** The variables every long-running role reads. */
 export interface RoleProcessConfig {
@@ -69,8 +70,9 @@ const DEFAULT_STOP_MS = 10_000;
  * and the one shutdown path: on SIGTERM/SIGINT (or `stop()`) the components close in reverse —
  * producers stop, consumers hand back what has not left and wait for what has, queues and
  * Redis close, the ops server stops last. Every close step runs even if an earlier one throws.
- * A second signal, or a stop that outlasts the longest `stopWithinMs` of the roles, exits with
- * status 1. An unhandled rejection is logged and stops the process the same way.
+ * A second signal exits at once with status 130; a stop that outlasts the longest `stopWithinMs`
+ * of the roles exits with 70. An unhandled rejection is logged and stops the process the same
+ * way (status 70).
  */
 export async function runRoles<C extends RoleProcessConfig>(
   options: RunRolesOptions<C>,
@@ -132,7 +134,7 @@ export interface RunComponentsOptions {
   /** Started in order, closed in reverse. */
   readonly components: readonly Component[];
   readonly handleSignals?: boolean;
-  /** A stop that takes longer exits the process with status 1. Default 15 s. */
+  /** A stop that takes longer exits the process with status 70. Default 15 s. */
   readonly stopWithinMs?: number;
   /** The message logged once every component has started, and its fields. */
   readonly ready?: string;
@@ -153,15 +155,19 @@ export async function runComponents(
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  const stop = (reason = 'stop requested'): Promise<void> =>
+  const stop = (
+    reason = 'stop requested',
+    closing: readonly Component[] = started,
+  ): Promise<void> =>
     (stopping ??= (async () => {
       logger.info({ reason }, `${name} shutting down`);
       const timer = setTimeout(() => {
         logger.error({ timeoutMs: stopWithinMs }, `${name} did not stop in time; exiting`);
-        process.exit(1);
+        // sysexits EX_SOFTWARE: a stop is meant to finish within the roles' own limits.
+        process.exit(70);
       }, stopWithinMs);
       timer.unref();
-      for (const component of [...started].reverse()) {
+      for (const component of [...closing].reverse()) {
         try {
           await component.close();
         } catch (err) {
@@ -201,8 +207,19 @@ export async function runComponents(
       await component.start();
       started.push(component);
     } catch (err) {
-      logger.error({ err, component: component.name }, `${name} failed to start`);
-      await stop('start failed');
+      if (isStartupError(err)) {
+        // Something to change in the configuration (a port in use): one line that says what,
+        // no stack trace. Anything else is a bug, and its stack trace is what fixes it.
+        logger.error(
+          { component: component.name, ...err.fields },
+          `${name} cannot start: ${err.message}`,
+        );
+      } else {
+        logger.error({ err, component: component.name }, `${name} failed to start`);
+      }
+      // Every component, not only those started: what they hold from their construction (the
+      // Redis connection, queues) would keep the process alive after the failure.
+      await stop('start failed', components);
       throw err;
     }
   }

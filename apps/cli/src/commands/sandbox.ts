@@ -1,6 +1,6 @@
 import type { SandboxConfig } from '@touchline/config';
 import { createLogger } from '@touchline/logger';
-import { runComponents, type Component } from '@touchline/runtime';
+import { listenFailure, runComponents, type Component } from '@touchline/runtime';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
 
 /** The sandbox's own defaults: credentials with this value are safe to print. */
@@ -38,6 +38,20 @@ export function renderSandboxBanner(sandbox: Pick<Sandbox, 'calltouch' | 'mcn' |
   return `${lines.join('\n')}\n`;
 }
 
+/** A port the sandbox cannot listen on, named by its variable (a port in use: exit 78). */
+function sandboxListenFailure(err: unknown, config: SandboxConfig): unknown {
+  const port = (err as { port?: unknown }).port;
+  const portVariable =
+    port === config.SANDBOX_CALLTOUCH_PORT
+      ? 'SANDBOX_CALLTOUCH_PORT'
+      : port === config.SANDBOX_MCN_PORT
+        ? 'SANDBOX_MCN_PORT'
+        : undefined;
+  return portVariable
+    ? listenFailure(err, { port: port as number, host: '127.0.0.1', portVariable })
+    : err;
+}
+
 /**
  * `touchline sandbox`: the Calltouch and MCN stand-ins on SANDBOX_CALLTOUCH_PORT and
  * SANDBOX_MCN_PORT (loopback), accepting the credentials Touchline reads, until SIGINT/SIGTERM.
@@ -73,6 +87,8 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
           vpbxId: config.MCN_VPBX_ID,
           timeZone: config.MCN_TIMEZONE,
         },
+      }).catch((err: unknown) => {
+        throw sandboxListenFailure(err, config);
       });
       process.stdout.write(renderSandboxBanner(sandbox));
     },
