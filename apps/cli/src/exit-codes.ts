@@ -1,5 +1,5 @@
 /**
- * The exit status of every `touchline` command, after sysexits.h (SPEC §3), listed in
+ * The exit status of every `touchline` command, after sysexits.h, listed in
  * `touchline --help` and the README:
  * - 0 done (a long-running role: stopped by SIGTERM/SIGINT);
  * - 64 usage: an unknown command or option, a missing or invalid value, `--from` after `--to`;

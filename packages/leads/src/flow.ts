@@ -1,5 +1,5 @@
 import got from 'got';
-import { limitAnswer } from '@touchline/http';
+import { AnswerTooLargeError, limitAnswer } from '@touchline/http';
 import type { Logger } from '@touchline/logger';
 import { leadsMetrics, type Registry } from '@touchline/metrics';
 import type { BatchItem, DeliveryContext, FlowDefinition, ItemOutcome } from '@touchline/queue';
@@ -89,9 +89,17 @@ export function createLeadsFlow(options: LeadsFlowOptions): FlowDefinition<LeadJ
       );
       answer = { status: response.statusCode, body: response.body };
     } catch (err) {
-      const failure = toTransportFailure(err);
-      if (!failure.maybeDelivered) await ctx.inflight.clear([item.id]);
-      return { kind: 'retry', reason: failure.reason };
+      if (err instanceof AnswerTooLargeError && err.statusCode !== undefined) {
+        // The status came before the body: it is the receiver's verdict, whatever the body.
+        answer = {
+          status: err.statusCode,
+          body: `(an answer larger than ${MAX_ANSWER_BYTES} bytes, not read)`,
+        };
+      } else {
+        const failure = toTransportFailure(err);
+        if (!failure.maybeDelivered) await ctx.inflight.clear([item.id]);
+        return { kind: 'retry', reason: failure.reason };
+      }
     }
     const verdict = toDeliveryVerdict(answer.status, answer.body);
     if (verdict.kind === 'delivered') {

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The signature of the body alone, `sha256=<hex>` (SPEC §1 leads; binding, kept as it is). It
- * proves who sent the body, not when: a captured request verifies forever.
+ * The signature of the body alone, `sha256=<hex>` (docs/leads.md; kept for receivers that check
+ * it). It proves who sent the body, not when: a captured request verifies forever.
  */
 export const SIGNATURE_HEADER = 'X-Touchline-Signature';
 /**

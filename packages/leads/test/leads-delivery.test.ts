@@ -89,7 +89,7 @@ describe('leads delivery to the CRM webhook', () => {
     expect(got?.headers['idempotency-key']).toBe(String(record!.requestId));
     expect(verifyLeadSignature(got!.body, got!.headers, SECRET)).toBe(true);
     expect(verifyLeadSignature(got!.body, got!.headers, 'x')).toBe(false);
-    // SPEC §1 leads: the body signature stays as it was, beside the timestamped one.
+    // docs/leads.md: the body signature stays as it was, beside the timestamped one.
     expect(got?.headers['x-touchline-signature']).toBe(signLeadBody(got!.body, SECRET));
     const body = JSON.parse(got!.body) as Record<string, unknown>;
     expect(body).toEqual(JSON.parse(JSON.stringify(toLeadPayload(record, { timeZone: ZONE }))));
@@ -185,6 +185,26 @@ describe('leads delivery to the CRM webhook', () => {
     expect(await leadsCount(s.registry, 'duplicate')).toBe(1);
     const job = await s.queue.getJob(leadJobId(requestId));
     expect(job?.returnvalue).toEqual({ status: 200, duplicate: true });
+  });
+
+  it('an answer of megabytes is not read: its status decides, once (2xx delivered, 4xx parked)', async () => {
+    const page = `<html>${'x'.repeat(3 * 1024 * 1024)}</html>`;
+    const s = await setup((n) =>
+      n === 1 ? { status: 200, body: page } : { status: 400, body: page },
+    );
+    const [first, second] = await s.enqueue(2);
+    await waitFor(async () => (await s.queue.getCompletedCount()) === 1, { message: 'delivered' });
+    await waitFor(async () => (await s.queue.getFailedCount()) === 1, { message: 'parked' });
+    const delivered = await s.queue.getJob(leadJobId(first!.requestId));
+    const parked = await s.queue.getJob(leadJobId(second!.requestId));
+    expect(delivered?.returnvalue).toEqual({ status: 200, duplicate: false });
+    expect(parked?.failedReason).toBe(
+      'receiver answered HTTP 400: (an answer larger than 1048576 bytes, not read)',
+    );
+    // Each was sent once: the status was enough, nothing was retried or sent twice.
+    expect(s.receiver.deliveries()).toHaveLength(2);
+    expect(await leadsCount(s.registry, 'delivered')).toBe(1);
+    expect(await leadsCount(s.registry, 'duplicate')).toBe(0);
   });
 
   it('a job that is not a lead is parked with the reason', async () => {

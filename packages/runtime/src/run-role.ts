@@ -61,6 +61,8 @@ export interface RunningRoles {
 /** A stop that takes longer than this past the roles' own limits exits anyway. */
 const STOP_MARGIN_MS = 5_000;
 const DEFAULT_STOP_MS = 10_000;
+/** A process still alive this long after every component closed exits (its status kept). */
+const EXIT_AFTER_STOP_MS = 2_000;
 
 /**
  * The one way a role runs, alone or with others in one process:
@@ -72,7 +74,8 @@ const DEFAULT_STOP_MS = 10_000;
  * Redis close, the ops server stops last. Every close step runs even if an earlier one throws.
  * A second signal exits at once with status 130; a stop that outlasts the longest `stopWithinMs`
  * of the roles exits with 70. An unhandled rejection is logged and stops the process the same
- * way (status 70).
+ * way (status 70). Once every component has closed, a handle left open cannot keep the process
+ * alive past a short bound.
  */
 export async function runRoles<C extends RoleProcessConfig>(
   options: RunRolesOptions<C>,
@@ -180,6 +183,15 @@ export async function runComponents(
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
         process.off('unhandledRejection', onUnhandled);
+        // Everything is closed: the process ends by itself. Should a handle outlive its
+        // component (a timer, a socket a library keeps), it ends anyway, with the same status.
+        setTimeout(() => {
+          logger.warn(
+            { afterMs: EXIT_AFTER_STOP_MS },
+            `${name}: handles still open after stop; exiting`,
+          );
+          process.exit();
+        }, EXIT_AFTER_STOP_MS).unref();
       }
       resolveDone();
     })());
