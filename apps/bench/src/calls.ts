@@ -478,7 +478,7 @@ export async function benchCalls(args: string[]): Promise<void> {
     );
     if (Math.max(...latencies) > pollSeconds + 2) process.exitCode = 1;
   }
-  // SPEC §8: ≥ 0.95 of the ceiling; issue 12 item 10: ≥ 0.93 on a busy host. Zero 429s always.
+  // docs/benchmarks.md: ≥ 0.95 of the ceiling, ≥ 0.93 on a busy host; zero 429s always.
   const floor = mode.busy ? 0.93 : 0.95;
   const failed = results.filter(
     (r) => r.ratio < floor || r.rateLimited > 0 || r.lost > 0 || r.duplicates > 0,
