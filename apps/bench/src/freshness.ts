@@ -218,6 +218,7 @@ async function scenarioDay(dayCalls: number, minutes: number, workers: number) {
     d.sandbox.mcn.setEvents({ share: 0.9, duplicateShare: 0.05, lateLogShare: 0.05 });
     const perSecond = dayCalls / (minutes * 60);
     const ids: string[] = [];
+    const endedAt = new Map<string, number>();
     const perMinute: number[] = [];
     let lastRequests = d.sandbox.mcn.stats().requests.ok;
     const started = Date.now();
@@ -232,7 +233,10 @@ async function scenarioDay(dayCalls: number, minutes: number, workers: number) {
       const due = Math.floor(owed);
       owed -= due;
       if (due > 0)
-        ids.push(...d.sandbox.mcn.addCalls(due, { inboundOnly: true }).map((c) => c.callid));
+        for (const call of d.sandbox.mcn.addCalls(due, { inboundOnly: true })) {
+          ids.push(call.callid);
+          endedAt.set(call.callid, now);
+        }
       if (now - minuteStarted >= 60_000) {
         const requests = d.sandbox.mcn.stats().requests.ok;
         perMinute.push(requests - lastRequests);
@@ -246,10 +250,13 @@ async function scenarioDay(dayCalls: number, minutes: number, workers: number) {
       message: 'every call of the day at Calltouch',
     });
     const events = d.sandbox.mcn.stats().events;
+    const received = d.sandbox.calltouch.calls();
+    const delays = ids.map((id) => Date.parse(received[id]!.firstReceivedAt) - endedAt.get(id)!);
     return [
       `day: ${ids.length} calls over ${minutes} min, events for ${events.sent} (${events.withoutEvent} calls without one): ` +
         `MCN requests per minute ${perMinute.join(', ')} (max ${Math.max(...perMinute)}); every call at Calltouch: true, ` +
         `duplicates ${d.sandbox.calltouch.stats().calls.duplicates}`,
+      `day: call end → Calltouch over the day (the calls without an event included): ${describe(delays)}`,
     ];
   } finally {
     await d.close();

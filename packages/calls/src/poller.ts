@@ -46,6 +46,11 @@ export interface McnPollerOptions {
   /** MCN_EVENTS_MIN_GAP_MS: least time between two reads that events trigger. Default 1 s. */
   readonly eventsMinGapMs?: number;
   /**
+   * MCN_EVENTS_MAX_REQUESTS_PER_MINUTE: the MCN requests that event-triggered reads may make
+   * per minute; after a read of n pages the next one waits n × 60 s / this. Default 120.
+   */
+  readonly eventsMaxRequestsPerMinute?: number;
+  /**
    * After a triggered read, more reads this long after the event: MCN may send the event before
    * the call is in the log. Default 1 s and 3 s (coalesced with everything else).
    */
@@ -178,6 +183,7 @@ export function createMcnPoller(options: McnPollerOptions) {
   const tailOverlapMs = options.tailOverlapMs ?? 60 * 60_000;
   const fullReadIntervalMs = options.fullReadIntervalMs ?? 15 * 60_000;
   const followUpsMs = options.eventFollowUpsMs ?? [1_000, 3_000];
+  const eventsMaxRequestsPerMinute = options.eventsMaxRequestsPerMinute ?? 120;
   const now = options.now ?? (() => new Date());
   const zone = options.mapping.mcnTimeZone;
   const keys = pollerKeys(options.prefix);
@@ -224,6 +230,7 @@ export function createMcnPoller(options: McnPollerOptions) {
     summary: EnqueueSummary,
     lane: LaneOf,
     nowMs: number,
+    cost: { requests: number },
   ): Promise<number> => {
     const state = await dayState(day);
     const full = whole || state.end === 0 || nowMs - state.fullAt >= fullReadIntervalMs;
@@ -232,7 +239,10 @@ export function createMcnPoller(options: McnPollerOptions) {
     const slice = await client.readDay(day, {
       offset: full ? 0 : tailFrom,
       ...(full ? { expectedEnd: state.end } : {}),
-      onPage: (outcome) => requests?.inc({ kind, outcome }),
+      onPage: (outcome) => {
+        cost.requests += 1;
+        requests?.inc({ kind, outcome });
+      },
     });
     for (const bad of await countInvalidOnce(redis, keys.invalid(day), slice.invalid, summary)) {
       log.warn({ day, reason: bad.reason }, 'MCN record that cannot be read; not imported');
@@ -288,8 +298,13 @@ export function createMcnPoller(options: McnPollerOptions) {
     if (state?.readThrough) metrics?.pollLag.set((Date.now() - state.readThrough) / 1000);
   };
 
-  /** One read: every poll reads from the checkpoint; an event reads only the open days. */
-  const read = async (reason: 'poll' | 'event') => {
+  /**
+   * One read: every poll reads from the checkpoint; an event reads only the open days. Resolves
+   * with the MCN requests it made (its cost, which spaces the reads events trigger).
+   */
+  const read = async (reason: 'poll' | 'event'): Promise<number> => {
+    const cost = { requests: 0 };
+    const began = performance.now();
     const startedAt = now();
     const nowMs = startedAt.getTime();
     const today = DateTime.fromJSDate(startedAt, { zone }).toISODate()!;
@@ -308,7 +323,7 @@ export function createMcnPoller(options: McnPollerOptions) {
     try {
       for (const day of days) {
         const open = day >= settled;
-        fullReadOnly += await readDay(day, !open, summary, lane, nowMs);
+        fullReadOnly += await readDay(day, !open, summary, lane, nowMs, cost);
         // A day over for longer than the grace period and read in full is done for good.
         if (!open) {
           const next = DateTime.fromISO(day, { zone: 'UTC' }).plus({ days: 1 }).toISODate()!;
@@ -329,6 +344,8 @@ export function createMcnPoller(options: McnPollerOptions) {
           enqueued: summary.enqueued,
           skipped: summary.skipped,
           rejected: summary.rejected,
+          requests: cost.requests,
+          durationMs: Math.round(performance.now() - began),
           caughtUp,
         },
         'MCN read done',
@@ -346,18 +363,23 @@ export function createMcnPoller(options: McnPollerOptions) {
       count(summary, fullReadOnly);
       await refreshLag();
     }
+    return cost.requests;
   };
 
-  /** Reads one at a time in this process, and one at a time across processes (the lease). */
-  const tick = (reason: 'poll' | 'event') => {
+  /**
+   * Reads one at a time in this process, and one at a time across processes (the lease).
+   * Resolves with the MCN requests the read made (0 when another process held the lease).
+   */
+  const tick = (reason: 'poll' | 'event'): Promise<number> => {
     const next = serial.then(async () => {
       const held = await lease
         .run(() => read(reason))
         .catch((err: unknown) => {
           log.warn({ err }, 'could not take the MCN read lease; will retry at the next tick');
-          return { value: undefined };
+          return { value: 0 };
         });
       if (!held) log.debug({ reason }, 'another process is reading the MCN call log');
+      return held?.value ?? 0;
     });
     serial = next.catch(() => undefined);
     return next;
@@ -401,8 +423,11 @@ export function createMcnPoller(options: McnPollerOptions) {
     async start() {
       if (timer || closed) return;
       if (options.wake) {
+        // Events come with every call: a read that cost n requests spaces the next by what n
+        // requests take at the budget, so a busy day's tail costs MCN a bounded rate.
         trigger = createCoalescedTrigger(() => tick('event'), {
           minGapMs: options.eventsMinGapMs ?? 1_000,
+          gapAfter: (requestsMade) => (requestsMade * 60_000) / eventsMaxRequestsPerMinute,
         });
         subscription = await options.wake.listen(redis, onEvent);
       }

@@ -130,6 +130,54 @@ describe('the MCN poller', () => {
     );
   });
 
+  it('spaces the reads events trigger by their cost: a long tail costs MCN a bounded rate', async () => {
+    const prefix = db.newPrefix('poller-budget');
+    const wake = createWakeSignal(pollerKeys(prefix).wake);
+    const perMinute = 300; // 5 requests a second
+    const s = await setup('2030-03-10T20:00:00', {
+      wake,
+      eventsMinGapMs: 100,
+      eventsMaxRequestsPerMinute: perMinute,
+      prefix,
+    });
+    // A busy hour: 4,500 calls that started within the tail's overlap, 5 pages per read.
+    s.mcn.addCalls(4_500, { at: at('2030-03-10T19:30:00') });
+    await s.poller.start();
+    // The first poll reads the day whole; the events' reads come after it (one read at a time).
+    await waitFor(
+      () => s.memory.lines().some((l) => l['msg'] === 'MCN read done' && l['reason'] === 'poll'),
+      { message: 'the first poll' },
+    );
+    const publisher = new Redis(TEST_REDIS_URL);
+    cleanup.push(async () => publisher.disconnect());
+    // An event every 20 ms, as on a day with a call ending every moment.
+    const storm = setInterval(() => void wake.wake(publisher).catch(() => undefined), 20);
+    cleanup.push(async () => clearInterval(storm));
+    const eventReads = () =>
+      s.memory
+        .lines()
+        .filter((l) => l['msg'] === 'MCN read done' && l['reason'] === 'event')
+        .map((l) => ({
+          start: Number(l['time']) - Number(l['durationMs']),
+          requests: Number(l['requests']),
+        }));
+    await waitFor(() => eventReads().length >= 4, {
+      timeoutMs: 20_000,
+      message: 'four reads the events asked for',
+    });
+    clearInterval(storm);
+    const reads = eventReads();
+    for (let i = 1; i < reads.length; i++) {
+      const previous = reads[i - 1]!;
+      expect(previous.requests).toBeGreaterThanOrEqual(5);
+      // Without the budget they would be 100 ms apart; 5 requests at 5 a second is 1 s.
+      // (1 ms for the log's rounding to whole milliseconds.)
+      expect(reads[i]!.start - previous.start).toBeGreaterThanOrEqual(
+        (previous.requests * 60_000) / perMinute - 2,
+      );
+    }
+  });
+
   it('turns a burst of 500 events into a bounded number of reads', async () => {
     const prefix = db.newPrefix('poller-wake');
     const wake = createWakeSignal(pollerKeys(prefix).wake);

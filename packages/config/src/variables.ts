@@ -256,6 +256,11 @@ export const VARIABLES = {
     default: '1000',
     doc: 'Least time between two reads of the call log that MCN events trigger; a burst of events makes one read.',
   }),
+  MCN_EVENTS_MAX_REQUESTS_PER_MINUTE: v(int({ min: 1, max: 6000 }), {
+    group: 'Events',
+    default: '120',
+    doc: 'MCN call-log requests per minute that event-triggered reads may make: after a read of n pages, the next waits n × 60 s / this (at least MCN_EVENTS_MIN_GAP_MS). Polls and full reads come on top.',
+  }),
   MCN_WEBHOOK_SECRET: v(secret().pipe(z.string().min(16, 'expected at least 16 characters')), {
     group: 'Events',
     secret: true,

@@ -40,20 +40,33 @@ export interface CoalescedTrigger {
   close(): Promise<void>;
 }
 
+export interface CoalescedTriggerOptions<T> {
+  /** Least time between the starts of two runs. */
+  readonly minGapMs: number;
+  /**
+   * A longer gap after a run that cost more (e.g. one that read many pages: the gap its
+   * requests take at a budget of requests per minute). Not asked after a run that failed.
+   */
+  readonly gapAfter?: (result: T) => number;
+  readonly now?: () => number;
+}
+
 /**
- * Runs `run` on request, at most one run at a time and at least `minGapMs` between the starts
- * of two runs: a burst of 500 requests makes one run now and at most one more after the gap.
- * A run that fails is the run's business (it logs and counts); the trigger goes on.
+ * Runs `run` on request, at most one run at a time and at least `minGapMs` (or what `gapAfter`
+ * says of the last run) between the starts of two runs: a burst of 500 requests makes one run
+ * now and at most one more after the gap. A run that fails is the run's business (it logs and
+ * counts); the trigger goes on.
  */
-export function createCoalescedTrigger(
-  run: () => Promise<unknown>,
-  options: { readonly minGapMs: number; readonly now?: () => number },
+export function createCoalescedTrigger<T>(
+  run: () => Promise<T>,
+  options: CoalescedTriggerOptions<T>,
 ): CoalescedTrigger {
   const now = options.now ?? Date.now;
   let running: Promise<void> | undefined;
   let pending = false;
   let timer: NodeJS.Timeout | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
+  let gapMs = options.minGapMs;
   let closed = false;
 
   const start = () => {
@@ -61,8 +74,15 @@ export function createCoalescedTrigger(
     if (closed) return;
     pending = false;
     lastStart = now();
+    gapMs = options.minGapMs;
     running = run()
-      .catch(() => undefined)
+      .then(
+        (result) => {
+          const after = options.gapAfter?.(result) ?? 0;
+          if (Number.isFinite(after)) gapMs = Math.max(options.minGapMs, after);
+        },
+        () => undefined,
+      )
       .then(() => {
         running = undefined;
         if (pending) request();
@@ -75,7 +95,7 @@ export function createCoalescedTrigger(
       pending = pending || Boolean(running);
       return;
     }
-    const wait = lastStart + options.minGapMs - now();
+    const wait = lastStart + gapMs - now();
     if (wait <= 0) start();
     else {
       timer = setTimeout(start, wait);

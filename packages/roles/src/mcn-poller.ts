@@ -34,6 +34,7 @@ export function mcnPollerRole(): RoleDefinition<McnPollerConfig> {
         fullReadIntervalMs: config.MCN_FULL_READ_INTERVAL_MINUTES * 60_000,
         wake: createWakeSignal(pollerKeys(config.QUEUE_PREFIX).wake),
         eventsMinGapMs: config.MCN_EVENTS_MIN_GAP_MS,
+        eventsMaxRequestsPerMinute: config.MCN_EVENTS_MAX_REQUESTS_PER_MINUTE,
       });
       const queueComponent: Component = {
         name: 'calls-queue',
