@@ -6,6 +6,7 @@ import {
   bisect,
   createBatchConsumer,
   createFlowQueue,
+  laneJobOptions,
   retryingJobOptions,
   toJobId,
   type BatchConsumer,
@@ -103,6 +104,42 @@ describe('createBatchConsumer', () => {
     });
     expect(sizes.every((s) => s === 100)).toBe(true);
     expect(seen.size).toBe(1000);
+    await queue.close();
+  });
+
+  it('takes live items ahead of a backlog: the next batch fills from the live lane first', async () => {
+    const prefix = db.newPrefix();
+    const queue = createFlowQueue(thingsFlow, connection, prefix);
+    const jobs = (from: number, count: number, lane: 'live' | 'backlog') =>
+      Array.from({ length: count }, (_, i) => ({
+        name: 'thing',
+        data: { n: from + i },
+        opts: { jobId: `c${from + i}`, ...laneJobOptions(lane) },
+      }));
+    await addJobsAtomically(queue, jobs(0, 1_000, 'backlog'));
+    const batches: { n: number; lane: string }[][] = [];
+    await consume(prefix, {
+      maxWaitMs: 200,
+      async deliver(items) {
+        batches.push(items.map((i) => ({ n: i.data.n, lane: i.lane })));
+        // Five calls end while the first batch of the backlog is on its way.
+        if (batches.length === 1) await addJobsAtomically(queue, jobs(10_000, 5, 'live'));
+        return new Map(items.map((i) => [i.id, { kind: 'delivered' }]));
+      },
+    });
+    await waitFor(async () => (await queue.getCompletedCount()) === 1_005, {
+      message: 'everything delivered',
+    });
+    const live = batches.flat().filter((i) => i.n >= 10_000);
+    expect(live.map((i) => i.lane)).toEqual(['live', 'live', 'live', 'live', 'live']);
+    // The live items went in the batches right after the one in flight (one more batch may
+    // have been claimed meanwhile), not after the 900 backlog items left.
+    const firstLive = batches.findIndex((b) => b.some((i) => i.n >= 10_000));
+    expect(firstLive).toBeGreaterThan(0);
+    expect(firstLive).toBeLessThanOrEqual(2);
+    expect(batches[firstLive]!.slice(0, 5).every((i) => i.lane === 'live')).toBe(true);
+    // The backlog still drains in full batches: the live items top up with backlog items.
+    expect(batches.slice(0, -1).every((b) => b.length === 100)).toBe(true);
     await queue.close();
   });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/unhandled-rejection.ts', import.meta.url));
 
@@ -9,6 +9,8 @@ describe('an unhandled rejection', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A process that does not end (the defect this test is about) does not outlive the test.
+    onTestFinished(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
