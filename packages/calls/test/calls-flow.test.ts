@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createCalltouchStack, type CalltouchStack } from '@touchline/calltouch-delivery';
 import { createMcnClient, type McnCall } from '@touchline/mcn';
 import { createRegistry } from '@touchline/metrics';
@@ -17,13 +16,7 @@ import {
   type CalltouchStandIn,
   type McnStandIn,
 } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   callJobSchema,
   callsFlowSpec,
@@ -34,8 +27,7 @@ import {
 } from '../src/index.ts';
 
 const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
-const prefix = uniquePrefix('calls-flow');
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const { redis, prefix } = useTestRedis('calls-flow');
 const queue = createFlowQueue(callsFlowSpec, redis, prefix);
 const callJobId = (callid: string) => callsFlowSpec.jobId({ mcn: { callid } });
 let mcn: McnStandIn;
@@ -97,8 +89,6 @@ afterAll(async () => {
   await stack.close();
   await queue.close();
   await Promise.all([mcn.close(), calltouch.close()]);
-  redis.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const inbound = (calls: McnCall[]) =>

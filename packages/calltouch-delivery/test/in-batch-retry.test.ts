@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createRegistry } from '@touchline/metrics';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
+import { memoryLogger, useTestRedis } from '@touchline/testing';
 import type { DeliveryContext } from '@touchline/queue';
 import {
   NotSentError,
@@ -13,8 +12,7 @@ import {
   type CalltouchStack,
 } from '../src/index.ts';
 
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const prefix = uniquePrefix('in-batch-retry');
+const { redis, prefix } = useTestRedis('in-batch-retry');
 let standIn: CalltouchStandIn;
 let stack: CalltouchStack;
 
@@ -42,8 +40,6 @@ afterEach(() => standIn.reset());
 afterAll(async () => {
   await stack.close();
   await standIn.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
-  redis.disconnect();
 });
 
 const marks = new Set<string>();

@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createRegistry, type Registry } from '@touchline/metrics';
 import { createCalltouchStack } from '../src/index.ts';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import { toCalltouchExportBound } from '@touchline/calltouch';
 
 const ZONE = 'Europe/Moscow';
 const COSTS = { calls_import: 1, orders_create: 2, orders_update: 3, requests_export: 5 };
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const prefix = uniquePrefix('points-traffic');
+const { redis, prefix } = useTestRedis('points-traffic');
 let standIn: CalltouchStandIn;
 
 beforeAll(async () => {
@@ -31,8 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await standIn.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
-  redis.disconnect();
 });
 
 async function metricValues(registry: Registry, name: string) {

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createRegistry } from '@touchline/metrics';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
+import { memoryLogger, useTestRedis } from '@touchline/testing';
 import { createCalltouchStack, sendRequest, type CalltouchStack } from '../src/index.ts';
 
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-const prefix = uniquePrefix('ct-rate');
+const { redis, prefix } = useTestRedis('ct-rate');
 let standIn: CalltouchStandIn;
 const stacks: CalltouchStack[] = [];
 
@@ -17,8 +15,6 @@ afterEach(() => standIn.reset());
 afterAll(async () => {
   for (const stack of stacks) await stack.close();
   await standIn.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
-  redis.disconnect();
 });
 
 function stack(egressId: string): CalltouchStack {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toJobId } from '@touchline/queue';
-import { waitFor } from '@touchline/testing';
+import { useTestRedis, waitFor } from '@touchline/testing';
 import { startFlow, type Flow } from './delivery-harness.ts';
 
 /**
@@ -9,6 +9,7 @@ import { startFlow, type Flow } from './delivery-harness.ts';
  * retried when the reason says it is transient), never delivered; an error-like 2xx that names
  * no order is counted and its batch isolated as a refusal is; the answer is kept in the job.
  */
+const db = useTestRedis('orders-answers');
 let flow: Flow | undefined;
 afterEach(async () => {
   await flow?.close();
@@ -22,7 +23,7 @@ const deal = (orderNumber: string) => ({
 });
 
 const start = async () => {
-  flow = await startFlow({ workers: 1, errorShare: 0 });
+  flow = await startFlow({ db, workers: 1, errorShare: 0 });
   await flow.start();
   return flow;
 };

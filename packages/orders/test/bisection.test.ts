@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toJobId } from '@touchline/queue';
-import { waitFor } from '@touchline/testing';
+import { useTestRedis, waitFor } from '@touchline/testing';
 import { startFlow, type Flow } from './delivery-harness.ts';
 
 /**
@@ -9,6 +9,7 @@ import { startFlow, type Flow } from './delivery-harness.ts';
  * drops them directly; a transient failure of one request is retried within the batch; an
  * innocent order never pays an attempt for a neighbour.
  */
+const db = useTestRedis('orders-bisection');
 let flow: Flow | undefined;
 afterEach(async () => {
   await flow?.close();
@@ -61,7 +62,7 @@ const numbers = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `N$
 
 describe('isolating refused orders', () => {
   it('drops the orders a 400 names and sends the rest, instead of bisecting', async () => {
-    flow = await startFlow({ workers: 1, errorShare: 0 });
+    flow = await startFlow({ db, workers: 1, errorShare: 0 });
     const f = flow;
     const all = numbers(40);
     await preexisting(f, ['N3', 'N17', 'N31']);
@@ -77,7 +78,12 @@ describe('isolating refused orders', () => {
   });
 
   it('retries a 5xx of one half within the batch: every order delivered on its first attempt', async () => {
-    flow = await startFlow({ workers: 1, errorShare: 0, sandbox: { faults: { naming: 'none' } } });
+    flow = await startFlow({
+      db,
+      workers: 1,
+      errorShare: 0,
+      sandbox: { faults: { naming: 'none' } },
+    });
     const f = flow;
     const all = numbers(8);
     await preexisting(f, ['N7']);
@@ -91,7 +97,12 @@ describe('isolating refused orders', () => {
   });
 
   it('when one half keeps failing, only its orders pay an attempt; the others none', async () => {
-    flow = await startFlow({ workers: 1, errorShare: 0, sandbox: { faults: { naming: 'none' } } });
+    flow = await startFlow({
+      db,
+      workers: 1,
+      errorShare: 0,
+      sandbox: { faults: { naming: 'none' } },
+    });
     const f = flow;
     const all = numbers(8);
     await preexisting(f, ['N7']);

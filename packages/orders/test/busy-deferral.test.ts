@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toJobId } from '@touchline/queue';
-import { waitFor } from '@touchline/testing';
+import { useTestRedis, waitFor } from '@touchline/testing';
 import { orderLockKey } from '../src/index.ts';
 import { startFlow, type Flow } from './delivery-harness.ts';
 
@@ -10,6 +10,7 @@ import { startFlow, type Flow } from './delivery-harness.ts';
  * 176 deferrals in 7 minutes, never sent, never parked, no log line. Past a bound it must be
  * logged, counted and parked with its reason; the count survives a worker restart.
  */
+const db = useTestRedis('orders-busy');
 let flow: Flow | undefined;
 afterEach(async () => {
   await flow?.close();
@@ -34,6 +35,7 @@ const parkedJob = (f: Flow) =>
 describe('busy deferrals are bounded', () => {
   it('parks an order whose lock is held for ever, with the reason, logged and counted', async () => {
     flow = await startFlow({
+      db,
       workers: 1,
       errorShare: 0,
       flow: { busyDeferMs: 50, maxBusyDeferrals: 4, maxBusyMs: 60_000 },
@@ -83,6 +85,7 @@ describe('busy deferrals are bounded', () => {
 
   it('parks after the busy time bound too', async () => {
     flow = await startFlow({
+      db,
       workers: 1,
       errorShare: 0,
       flow: { busyDeferMs: 50, maxBusyDeferrals: 1_000, maxBusyMs: 300 },
@@ -98,6 +101,7 @@ describe('busy deferrals are bounded', () => {
 
   it('keeps the count across a worker restart: the bound is not restarted', async () => {
     flow = await startFlow({
+      db,
       workers: 1,
       errorShare: 0,
       flow: { busyDeferMs: 50, maxBusyDeferrals: 6, maxBusyMs: 60_000 },
@@ -128,6 +132,7 @@ describe('busy deferrals are bounded', () => {
 
   it('a busy order that gets its turn is delivered and its count cleared', async () => {
     flow = await startFlow({
+      db,
       workers: 1,
       errorShare: 0,
       flow: { busyDeferMs: 50, maxBusyDeferrals: 1_000, maxBusyMs: 60_000 },

@@ -7,7 +7,7 @@ import {
   type CalltouchStandIn,
   type CalltouchStandInOptions,
 } from '@touchline/sandbox';
-import { TEST_REDIS_URL, deleteKeys, memoryLogger, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, memoryLogger, type TestRedis } from '@touchline/testing';
 import {
   createOrderIntake,
   createOrdersFlow,
@@ -18,17 +18,21 @@ import {
 } from '../src/index.ts';
 
 /**
- * Listener-side intake, the Calltouch stand-in and `workers` batch consumers on one prefix.
- * `flow` overrides options of every worker's orders flow; `restart()` closes the consumers and
- * starts new ones (new connections, a new metrics registry), as a worker restart would.
+ * Listener-side intake, the Calltouch stand-in and `workers` batch consumers on a fresh prefix
+ * of `db` (the test file's `useTestRedis`, which deletes its keys after the file). `flow`
+ * overrides options of every worker's orders flow; `restart()` closes the consumers and starts
+ * new ones (new connections, a new metrics registry), as a worker restart would. The producer
+ * and the workers keep connections of their own: the producer's is a listener's (one retry per
+ * command), and a restart must open new ones.
  */
 export async function startFlow(options: {
+  db: TestRedis;
   workers: number;
   errorShare: number;
   flow?: Partial<OrdersFlowOptions>;
   sandbox?: CalltouchStandInOptions;
 }) {
-  const prefix = uniquePrefix('orders-flow');
+  const prefix = options.db.newPrefix();
   const sandbox: CalltouchStandIn = await createCalltouchStandIn({
     rateLimit: 60,
     latencyMs: { min: 1, max: 8 },
@@ -134,7 +138,6 @@ export async function startFlow(options: {
       await queue.close();
       producer.disconnect();
       await sandbox.close();
-      await deleteKeys(TEST_REDIS_URL, prefix);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '@touchline/testing';
+import { useTestRedis, waitFor } from '@touchline/testing';
 import { startFlow, type Flow } from './delivery-harness.ts';
 
+const db = useTestRedis('orders-delivery');
 let flow: Flow | undefined;
 afterEach(async () => {
   await flow?.close();
@@ -195,7 +196,7 @@ describe('orders delivery end to end', () => {
 });
 
 async function createFlowAndStart(workers: number, errorShare: number): Promise<Flow> {
-  const f = await startFlow({ workers, errorShare });
+  const f = await startFlow({ db, workers, errorShare });
   await f.start();
   return f;
 }

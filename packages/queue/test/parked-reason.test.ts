@@ -1,13 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import {
   addJobsAtomically,
   createBatchConsumer,
@@ -25,16 +18,11 @@ import {
  * data problem, not a code failure. An unexpected exception in `deliver` is a code failure: its
  * own stack trace stays with the item.
  */
-const prefix = uniquePrefix('parked');
-const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const { redis: connection, prefix } = useTestRedis('parked');
 let consumer: BatchConsumer | undefined;
 afterEach(async () => {
   await consumer?.close();
   consumer = undefined;
-});
-afterAll(async () => {
-  connection.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const schema = z.object({ n: z.number() });

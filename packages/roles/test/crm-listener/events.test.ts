@@ -3,13 +3,14 @@ import { Redis } from 'ioredis';
 import { parseConfig, schemas } from '@touchline/config';
 import { pollerKeys } from '@touchline/calls';
 import { leadsKeys } from '@touchline/leads';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix, waitFor } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis, waitFor } from '@touchline/testing';
 import { crmListenerRole } from '../../src/index.ts';
 import { startRole, type TestRole } from '../run-role.ts';
 
 const MCN_SECRET = 'mcn-webhook-secret-7f3a';
 const CALLTOUCH_SECRET = 'calltouch-webhook-secret-2c9e';
-const prefix = uniquePrefix('events');
+const { prefix } = useTestRedis('events');
+// A connection of its own: a subscribed connection can run no other command.
 const subscriber = new Redis(TEST_REDIS_URL);
 const heard: string[] = [];
 const roles: TestRole[] = [];
@@ -20,9 +21,8 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const role of roles.splice(0)) await role.stop();
 });
-afterAll(async () => {
+afterAll(() => {
   subscriber.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 async function start(env: Record<string, string> = {}) {

@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis } from '@touchline/testing';
 import { counter, deal, sign, SECRET, startHarness, type Harness } from './helpers.ts';
 
-const prefix = uniquePrefix('crm');
+const { redis, prefix } = useTestRedis('crm');
 let h: Harness;
-const redis = new Redis(TEST_REDIS_URL);
 
 beforeAll(async () => {
   h = await startHarness(TEST_REDIS_URL, prefix);
 });
 afterAll(async () => {
   await h.close();
-  redis.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const jobCount = () => h.queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed');

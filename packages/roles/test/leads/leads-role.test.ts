@@ -1,25 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { parseConfig, schemas, type LeadsConfig } from '@touchline/config';
 import { leadsFlowSpec } from '@touchline/leads';
 import { createFlowQueue } from '@touchline/queue';
 import { createCalltouchStandIn, type CalltouchStandIn } from '@touchline/sandbox';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  freePort,
-  memoryLogger,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, memoryLogger, useTestRedis, waitFor } from '@touchline/testing';
 import { leadsRole, type LeadsRoleOptions } from '../../src/index.ts';
 import { startRole } from '../run-role.ts';
 import { startReceiver, type Receiver } from '../../../leads/test/receiver.ts';
 
 const ZONE = 'Europe/Moscow';
 const SECRET = 'leads-role-SECRET-0b7c';
-const prefix = uniquePrefix('leads-role');
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+const { redis, prefix } = useTestRedis('leads-role');
 let standIn: CalltouchStandIn;
 let receiver: Receiver;
 
@@ -40,8 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver.close();
   await standIn.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
-  redis.disconnect();
 });
 
 async function config(env: Record<string, string>): Promise<LeadsConfig> {
