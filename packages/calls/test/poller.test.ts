@@ -170,10 +170,12 @@ describe('the MCN poller', () => {
     for (let i = 1; i < reads.length; i++) {
       const previous = reads[i - 1]!;
       expect(previous.requests).toBeGreaterThanOrEqual(5);
-      // Without the budget they would be 100 ms apart; 5 requests at 5 a second is 1 s.
-      // (1 ms for the log's rounding to whole milliseconds.)
+      // Without the budget they would be 100 ms apart; 5 requests at 5 a second is 1 s. The
+      // start is the log line's time less the read's duration, which leaves out the few ms
+      // between the trigger's start and the read's (the lease, a Redis round trip): on a busy
+      // host two reads' shares of those differ by a few ms, so the bound allows 50.
       expect(reads[i]!.start - previous.start).toBeGreaterThanOrEqual(
-        (previous.requests * 60_000) / perMinute - 2,
+        (previous.requests * 60_000) / perMinute - 50,
       );
     }
   });
