@@ -1,6 +1,8 @@
-// One flat config for every workspace: type-aware rules through the project service, so each
-// file is checked against the tsconfig.json nearest to it.
+// One flat config for every workspace, run once from the root (`npm run lint`): type-aware rules
+// over one TypeScript program, tsconfig.check.json (every workspace's sources and tests; each
+// workspace's tsconfig.json extends the same root options), so shared sources are read once.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -11,7 +13,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: './tsconfig.check.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -26,8 +31,14 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // Scripts (infra/scripts, bin launchers' neighbours, tool configs): Node globals, no types.
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
+    },
   },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
 );

@@ -6,7 +6,7 @@
 //   SIGTERM), and Redis runs with AOF every second and noeviction;
 // - every file a kustomization lists exists, and every Deployment has liveness on /healthz,
 //   readiness on /readyz and a terminationGracePeriodSeconds.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
