@@ -6,7 +6,7 @@ import { parseConfig, schemas } from '@touchline/config';
 import { createLimiter } from '@touchline/limiter';
 import { callsFlowSpec } from '@touchline/calls';
 import { createPointsBudget, limiterKey } from '@touchline/calltouch-delivery';
-import { leadsFlowSpec } from '@touchline/leads';
+import { leadsFlowSpec, leadsKeys } from '@touchline/leads';
 import { createFlowQueue } from '@touchline/queue';
 import { createHeartbeat } from '@touchline/runtime';
 import {
@@ -18,6 +18,8 @@ import {
   waitFor,
 } from '@touchline/testing';
 import { EXIT_UNAVAILABLE, status, type StatusIo } from '../src/commands/status.ts';
+
+const LEADS_CHECKPOINT = Date.parse('2026-03-01T09:00:00Z');
 
 const CLI = fileURLToPath(new URL('../bin/touchline.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -46,6 +48,13 @@ interface StatusJson {
   }[];
   points: { spentTotal: number; remaining: number | null; budget: number | null; spent: object };
   mcn: { lastPollAgeSeconds: number; lagSeconds: number; lastError: string | null };
+  leads: {
+    checkpoint: number;
+    lastPollAgeSeconds: number;
+    lastError: string;
+    pausedUntil: number;
+    pausedReason: string;
+  };
   limiter: { requestsPerSecond: number; granted: number; penalties: number };
   roles: { role: string; instanceId: string; alive: boolean }[];
 }
@@ -134,6 +143,14 @@ beforeAll(async () => {
     readThrough: now - 90_000,
     lastError: 'MCN answered 503',
   });
+  // The leads export: its checkpoint, a failed export 20 s ago, a pause by the points budget.
+  await redis.set(leadsKeys(prefix).checkpoint, String(LEADS_CHECKPOINT));
+  await redis.hset(leadsKeys(prefix).state, {
+    lastPollAt: now - 20_000,
+    lastError: 'Calltouch answered 502',
+    pausedUntil: now + 3_600_000,
+    pausedReason: 'requests_export paused: 5% of the budget left',
+  });
   await redis.hset(limiterKey(prefix, 'default'), { granted: 40, penalties: 2 });
 
   await alive.start();
@@ -151,6 +168,13 @@ afterAll(async () => {
 });
 
 const checkNumbers = (s: StatusJson) => {
+  expect(s.leads).toMatchObject({
+    checkpoint: LEADS_CHECKPOINT,
+    lastError: 'Calltouch answered 502',
+    pausedReason: 'requests_export paused: 5% of the budget left',
+  });
+  expect(s.leads.lastPollAgeSeconds).toBeGreaterThanOrEqual(20);
+  expect(s.leads.pausedUntil).toBeGreaterThan(Date.now() + 3_000_000);
   const calls = s.flows.find((f) => f.flow === 'calls')!;
   expect(calls.pending).toBe(4);
   expect(calls.waiting).toBe(3);
@@ -212,6 +236,11 @@ describe('touchline status', () => {
     expect(callsLine).toMatch(/^calls\s+4\s+3\s+0\s+10m \d+s\s+5\s+2$/);
     expect(text).toContain('spent 7 (calls_import 6, orders_create 1), 93 left of 100');
     expect(text).toContain('last error: MCN answered 503');
+    expect(text).toContain('every lead created before 2026-03-01 09:00:00 UTC enqueued');
+    expect(text).toMatch(
+      /paused by the points budget for 59m \d+s: requests_export paused: 5% of the budget left/,
+    );
+    expect(text).toContain('last error: Calltouch answered 502');
     expect(text).toMatch(/worker\s+w-1\s+alive/);
     expect(text).toMatch(/mcn-poller\s+old\s+gone/);
   });

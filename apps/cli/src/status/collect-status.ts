@@ -3,6 +3,7 @@ import { readPollerState } from '@touchline/calls';
 import { createPointsBudget, type PointsStatus } from '@touchline/calltouch-delivery';
 import type { StatusConfig } from '@touchline/config';
 import { createFlowQueue } from '@touchline/queue';
+import { readLeadsExportState } from '@touchline/leads';
 import { FLOW_SPECS, pointsOptions } from '@touchline/roles';
 import { readHeartbeats, type RoleLiveness } from '@touchline/runtime';
 import { readFlowStatus, type FlowStatus } from './flow-status.ts';
@@ -16,6 +17,18 @@ export interface McnStatus {
   /** Now minus the newest instant of the call log fully read (`touchline_mcn_poll_lag_seconds`). */
   readonly lagSeconds: number | undefined;
   readonly lastError: string | undefined;
+}
+
+export interface LeadsStatus {
+  /** Every lead created in Calltouch before this instant (ms) is enqueued for the CRM. */
+  readonly checkpoint: number | undefined;
+  readonly lastPollAt: number | undefined;
+  /** Seconds since the last export ended (ok or not). */
+  readonly lastPollAgeSeconds: number | undefined;
+  readonly lastError: string | undefined;
+  /** While the points budget pauses the export (in the future only): until when, and why. */
+  readonly pausedUntil: number | undefined;
+  readonly pausedReason: string | undefined;
 }
 
 export interface PointsSummary {
@@ -43,6 +56,7 @@ export interface TouchlineStatus {
   readonly flows: readonly FlowStatus[];
   readonly points: PointsSummary;
   readonly mcn: McnStatus;
+  readonly leads: LeadsStatus;
   readonly limiter: LimiterStatus;
   readonly roles: readonly RoleStatus[];
 }
@@ -78,10 +92,11 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Touc
   const queues = FLOW_SPECS.map((flow) => createFlowQueue(flow, redis, prefix));
   try {
     const budget = createPointsBudget({ ...pointsOptions(config), redis, prefix, now });
-    const [flows, points, poller, roles, limiter] = await Promise.all([
+    const [flows, points, poller, leads, roles, limiter] = await Promise.all([
       Promise.all(queues.map((queue, i) => readFlowStatus(queue, FLOW_SPECS[i]!, redis, at))),
       budget.status(),
       readPollerState(redis, prefix),
+      readLeadsExportState(redis, prefix),
       readHeartbeats(redis, prefix),
       sampleLimiterRate(redis, prefix, config.CALLTOUCH_EGRESS_ID, options.rateSampleMs, now),
     ]);
@@ -97,6 +112,16 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Touc
           poller.lastPollAt === undefined ? undefined : seconds(at - poller.lastPollAt),
         lagSeconds: poller.readThrough === undefined ? undefined : seconds(at - poller.readThrough),
         lastError: poller.lastError,
+      },
+      leads: {
+        checkpoint: leads.checkpoint,
+        lastPollAt: leads.lastPollAt,
+        lastPollAgeSeconds:
+          leads.lastPollAt === undefined ? undefined : seconds(at - leads.lastPollAt),
+        lastError: leads.lastError,
+        ...(leads.pausedUntil !== undefined && leads.pausedUntil > at
+          ? { pausedUntil: leads.pausedUntil, pausedReason: leads.pausedReason }
+          : { pausedUntil: undefined, pausedReason: undefined }),
       },
       limiter,
       roles: roles.map((r) => ({ ...r, lastSeenSeconds: seconds(at - r.at) })),

@@ -43,8 +43,9 @@ export function formatStatus(status: TouchlineStatus, options: FormatStatusOptio
   const yellow = paint(33);
   const bold = paint(1);
   const out: string[] = [];
-  const when = new Date(status.at).toISOString().replace('T', ' ').slice(0, 19);
-  out.push(bold(`Touchline status`) + `  prefix ${status.prefix}  at ${when} UTC`, '');
+  const utc = (ms: number | undefined) =>
+    ms === undefined ? NONE : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+  out.push(bold(`Touchline status`) + `  prefix ${status.prefix}  at ${utc(status.at)}`, '');
 
   const flowRows = status.flows.map((f) => [
     f.flow,
@@ -98,6 +99,20 @@ export function formatStatus(status: TouchlineStatus, options: FormatStatusOptio
       : `MCN poll:  last ${formatDuration(m.lastPollAgeSeconds)} ago, lag ${formatDuration(m.lagSeconds)}, checkpoint ${m.checkpoint ?? NONE}`,
   );
   if (m.lastError) out.push(red(`  last error: ${m.lastError}`));
+
+  const ld = status.leads;
+  out.push(
+    ld.lastPollAt === undefined
+      ? `Leads:     the export never ran on this prefix`
+      : `Leads:     last export ${formatDuration(ld.lastPollAgeSeconds)} ago, every lead created before ${utc(ld.checkpoint)} enqueued`,
+  );
+  if (ld.pausedUntil !== undefined)
+    out.push(
+      yellow(
+        `  paused by the points budget for ${formatDuration((ld.pausedUntil - status.at) / 1000)}${ld.pausedReason ? `: ${ld.pausedReason}` : ''}`,
+      ),
+    );
+  if (ld.lastError) out.push(red(`  last error: ${ld.lastError}`));
 
   const l = status.limiter;
   out.push(
