@@ -4,7 +4,7 @@ import { Worker } from 'bullmq';
 import { callsFlowSpec } from '@touchline/calls';
 import { createFlowQueue, toNewJob, addJobsAtomically } from '@touchline/queue';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
-import { TEST_REDIS_URL, deleteKeys, testRedis, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis } from '@touchline/testing';
 import { createBackfillProgress, type BackfillResult } from '../src/commands/backfill.ts';
 import type { ReplayResult } from '../src/commands/replay.ts';
 import { CLI, EMPTY_DIR, runCli } from './run-cli.ts';
@@ -14,8 +14,7 @@ import { CLI, EMPTY_DIR, runCli } from './run-cli.ts';
  * `backfill` shows its progress on stderr, rewritten in place on a terminal and a plain line
  * per day otherwise. The real CLI against the sandbox's MCN and the test Redis.
  */
-const prefix = uniquePrefix('backfill');
-const redis = testRedis();
+const { redis, prefix } = useTestRedis('backfill');
 let sandbox: Sandbox;
 let env: Record<string, string>;
 
@@ -33,8 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sandbox?.close();
-  redis.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 describe('touchline backfill', () => {

@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  freePort,
-  memoryLogger,
-  uniquePrefix,
-} from '@touchline/testing';
+import { describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL, freePort, memoryLogger, useTestRedis } from '@touchline/testing';
 import { runRoles } from '@touchline/runtime';
 import { EXIT } from '../src/exit-codes.ts';
 import { exitCodeFor } from '../src/main.ts';
@@ -25,8 +19,7 @@ const version = (
   }
 ).version;
 
-const prefix = uniquePrefix('exit');
-afterAll(() => deleteKeys(TEST_REDIS_URL, prefix));
+const { prefix } = useTestRedis('exit');
 
 /** Credentials every role accepts; nothing is sent with them. */
 const ROLE_ENV = {

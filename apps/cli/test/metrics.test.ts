@@ -11,13 +11,13 @@ import { createMcnClient } from '@touchline/mcn';
 import { mcnPollerRole, workerRole } from '@touchline/roles';
 import { runRoles, type RunningRoles } from '@touchline/runtime';
 import { createSandbox, type Sandbox } from '@touchline/sandbox';
-import { TEST_REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, useTestRedis, waitFor } from '@touchline/testing';
 import { parseExposition, select, sum, type Exposition } from './prom-text.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERT_RULES = join(ROOT, 'infra/prometheus/alerts.yml');
-const prefix = uniquePrefix('metrics');
+const { prefix } = useTestRedis('metrics');
 const mapping = { mcnTimeZone: 'Europe/Moscow', calltouchTimeZone: 'Europe/Moscow' };
 let sandbox: Sandbox;
 let worker: RunningRoles;
@@ -102,7 +102,6 @@ afterAll(async () => {
   await poller?.stop();
   await worker?.stop();
   await sandbox?.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 /** docs/metrics.md, by role: name → type, labels every sample carries, and the values allowed. */

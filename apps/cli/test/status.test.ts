@@ -9,22 +9,14 @@ import { createPointsBudget, limiterKey } from '@touchline/calltouch-delivery';
 import { leadsFlowSpec, leadsKeys } from '@touchline/leads';
 import { createFlowQueue } from '@touchline/queue';
 import { createHeartbeat } from '@touchline/runtime';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  freePort,
-  testRedis,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, testRedis, useTestRedis, waitFor } from '@touchline/testing';
 import { EXIT_UNAVAILABLE, status, type StatusIo } from '../src/commands/status.ts';
 
 const LEADS_CHECKPOINT = Date.parse('2026-03-01T09:00:00Z');
 
 const CLI = fileURLToPath(new URL('../bin/touchline.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const prefix = uniquePrefix('status');
-const redis = testRedis();
+const { redis, prefix } = useTestRedis('status');
 const env = {
   REDIS_URL: TEST_REDIS_URL,
   QUEUE_PREFIX: prefix,
@@ -163,8 +155,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await alive.close();
   await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const checkNumbers = (s: StatusJson) => {

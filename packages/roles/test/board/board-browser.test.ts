@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { parseConfig, schemas } from '@touchline/config';
-import { TEST_REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, useTestRedis, waitFor } from '@touchline/testing';
 import { boardRole } from '../../src/index.ts';
 import { startRole, type TestRole } from '../run-role.ts';
 import { SECRET, seedCalls } from './seed.ts';
@@ -21,7 +21,7 @@ if (!hasChromium) {
   );
 }
 
-const prefix = uniquePrefix('board-ui');
+const { redis, prefix } = useTestRedis('board-ui');
 const username = 'ops';
 const password = 'board-ui-password';
 let queue: Queue;
@@ -31,7 +31,7 @@ let context: BrowserContext;
 
 describe.skipIf(!hasChromium)('Bull Board in a real browser', () => {
   beforeAll(async () => {
-    queue = await seedCalls(prefix);
+    queue = await seedCalls(redis, prefix);
     board = await startRole(
       boardRole(),
       parseConfig(schemas.board, {
@@ -75,7 +75,6 @@ describe.skipIf(!hasChromium)('Bull Board in a real browser', () => {
     await browser?.close();
     await board?.stop();
     await queue?.close();
-    await deleteKeys(TEST_REDIS_URL, prefix);
   });
 
   it('refuses a browser without the credentials', async () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { parseConfig, schemas } from '@touchline/config';
-import { TEST_REDIS_URL, deleteKeys, freePort, uniquePrefix } from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, useTestRedis } from '@touchline/testing';
 import { boardRole } from '../../src/index.ts';
 import { startRole, type TestRole } from '../run-role.ts';
 import { REASON, SECRET, seedCalls } from './seed.ts';
 
-const prefix = uniquePrefix('board');
+const { redis, prefix } = useTestRedis('board');
 const user = 'ops';
 const password = 'board-password-1';
 const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -25,7 +25,7 @@ const boardConfig = async (extra: Record<string, string>) =>
   });
 
 beforeAll(async () => {
-  queue = await seedCalls(prefix);
+  queue = await seedCalls(redis, prefix);
   writable = await startRole(
     boardRole(),
     await boardConfig({ BOARD_USERNAME: user, BOARD_PASSWORD: password, BOARD_READ_ONLY: 'false' }),
@@ -37,7 +37,6 @@ afterAll(async () => {
   await writable?.stop();
   await readOnly?.stop();
   await queue?.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const get = (board: TestRole, path: string, headers: Record<string, string> = {}) =>

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, TEST_REDIS_URL, freePort, uniquePrefix } from '@touchline/testing';
+import { CLI, ROOT, TEST_REDIS_URL, freePort, useTestRedis } from '@touchline/testing';
+
+const db = useTestRedis('board-pw');
 
 /** Runs `touchline board` to its exit; resolves with the exit code and stderr. */
 async function runBoard(
@@ -11,7 +13,7 @@ async function runBoard(
     env: {
       ...process.env,
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: uniquePrefix('board-pw'),
+      QUEUE_PREFIX: db.newPrefix(),
       LOG_LEVEL: 'error',
       BOARD_PORT: String(await freePort()),
       METRICS_PORT: String(await freePort()),

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseConfig, schemas } from '@touchline/config';
 import { callsFlowSpec } from '@touchline/calls';
 import { leadsFlowSpec } from '@touchline/leads';
 import { ordersFlowSpec } from '@touchline/orders';
 import { createFlowQueue } from '@touchline/queue';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  freePort,
-  testRedis,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, testRedis, useTestRedis, waitFor } from '@touchline/testing';
 import { boardRole } from '../../src/index.ts';
 import { startRole, type TestRole } from '../run-role.ts';
 
@@ -22,7 +14,7 @@ import { startRole, type TestRole } from '../run-role.ts';
  * board's JSON in clear (issue 12 item 15), whatever the flow: the MCN record of a call, the
  * deal of an order, the Calltouch record of a lead. Real jobs in Redis, real board over HTTP.
  */
-const prefix = uniquePrefix('board-pii');
+const { redis, prefix } = useTestRedis('board-pii');
 const CALLER = '79161234567';
 const DID = 74951234567;
 const DEAL_PHONE = '+7 (915) 777-11-22';
@@ -40,7 +32,6 @@ const CLEAR = [
   LEAD_EMAIL,
 ];
 
-let redis: Redis;
 let calls: Queue;
 let orders: Queue;
 let leads: Queue;
@@ -77,7 +68,6 @@ const leadRecord = {
 };
 
 beforeAll(async () => {
-  redis = testRedis();
   calls = createFlowQueue(callsFlowSpec, redis, prefix);
   orders = createFlowQueue(ordersFlowSpec, redis, prefix);
   leads = createFlowQueue(leadsFlowSpec, redis, prefix);
@@ -112,8 +102,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await board?.stop();
   await Promise.all([calls?.close(), orders?.close(), leads?.close()]);
-  redis?.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 const text = async (path: string) => {

@@ -1,17 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FlowProducer, Worker, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseConfig, schemas } from '@touchline/config';
 import { callsFlowSpec } from '@touchline/calls';
 import { createFlowQueue } from '@touchline/queue';
-import {
-  TEST_REDIS_URL,
-  deleteKeys,
-  freePort,
-  testRedis,
-  uniquePrefix,
-  waitFor,
-} from '@touchline/testing';
+import { TEST_REDIS_URL, freePort, testRedis, useTestRedis, waitFor } from '@touchline/testing';
 import { boardRole } from '../../src/index.ts';
 import { startRole, type TestRole } from '../run-role.ts';
 
@@ -21,8 +13,7 @@ import { startRole, type TestRole } from '../run-role.ts';
  * real jobs in every state on the shared Redis. What matters is what happens to the jobs, not the
  * status code: a refused `clean/failed` must leave the parked item where it was (issue 12 item 3).
  */
-const prefix = uniquePrefix('board-writes');
-let redis: Redis;
+const { redis, prefix } = useTestRedis('board-writes');
 let queue: Queue;
 let flows: FlowProducer;
 let readOnly: TestRole;
@@ -301,7 +292,6 @@ const untouchedBesides = (s: Snapshot, ids: readonly string[]) => ({
 });
 
 beforeAll(async () => {
-  redis = testRedis();
   queue = createFlowQueue(callsFlowSpec, redis, prefix);
   flows = new FlowProducer({ connection: redis, prefix });
   // BOARD_READ_ONLY unset: the default must be the safe one (docs/configuration.md).
@@ -314,8 +304,6 @@ afterAll(async () => {
   await writable?.stop();
   await flows?.close();
   await queue?.close();
-  redis?.disconnect();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 beforeEach(seed);

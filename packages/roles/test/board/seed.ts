@@ -1,4 +1,5 @@
 import { Worker, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { callsFlowSpec } from '@touchline/calls';
 import { createFlowQueue } from '@touchline/queue';
 import { testRedis, waitFor } from '@touchline/testing';
@@ -9,10 +10,10 @@ export const REASON = `POST /inbound-call?apikey=${SECRET} answered 400: clientP
 /**
  * Seeds the calls queue under `prefix` through a real BullMQ worker: `delivered` completed
  * items and one parked (failed) item, `bad-1`, whose reason quotes a URL with an API key and
- * whose data carries a secret-named field. Returns the queue (close it).
+ * whose data carries a secret-named field. Returns the queue on `redis` (close it; the
+ * connection stays the caller's).
  */
-export async function seedCalls(prefix: string, delivered = 2): Promise<Queue> {
-  const redis = testRedis();
+export async function seedCalls(redis: Redis, prefix: string, delivered = 2): Promise<Queue> {
   const queue = createFlowQueue(callsFlowSpec, redis, prefix);
   await queue.addBulk([
     ...Array.from({ length: delivered }, (_, i) => ({
@@ -42,10 +43,5 @@ export async function seedCalls(prefix: string, delivered = 2): Promise<Queue> {
   );
   await worker.close();
   connection.disconnect();
-  const close = queue.close.bind(queue);
-  queue.close = async () => {
-    await close();
-    redis.disconnect();
-  };
   return queue;
 }

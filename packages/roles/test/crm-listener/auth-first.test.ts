@@ -1,13 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TEST_REDIS_URL, deleteKeys, uniquePrefix, waitFor } from '@touchline/testing';
+import { TEST_REDIS_URL, useTestRedis, waitFor } from '@touchline/testing';
 import { counter, deal, sign, SECRET, startHarness, type Harness } from './helpers.ts';
 
 /**
  * Issue 12 item 11: the listener authenticates before it reads or parses a body, and no client
  * can hold a connection open by sending slowly. Real listener, real loopback sockets.
  */
-const prefix = uniquePrefix('crm-auth-first');
+const { prefix } = useTestRedis('crm-auth-first');
 let h: Harness;
 const sockets: Socket[] = [];
 
@@ -20,7 +20,6 @@ afterEach(() => {
 });
 afterAll(async () => {
   await h.close();
-  await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
 /** A raw HTTP/1.1 client: what it has received, and whether the server closed the connection. */
