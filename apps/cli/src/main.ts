@@ -224,7 +224,9 @@ export function createProgram(): Command {
 
   program
     .command('status')
-    .description('Queue depths, points left, last poll, oldest pending item')
+    .description(
+      'Queue depths, points left, the MCN poll and the leads export, oldest pending item',
+    )
     .option('--json', 'print the same as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
       const [{ schemas }, { loadConfig }, { status }] = await Promise.all([
