@@ -383,6 +383,10 @@ export const VARIABLES = {
     default: '18081',
     doc: 'Port of the MCN stand-in (paths under /v2/rest).',
   }),
+  SANDBOX_EVENTS_URL: v(url(), {
+    group: 'Sandbox',
+    doc: "Base URL of Touchline's public HTTP role (crm-listener, or all), e.g. http://127.0.0.1:8080, for `touchline sandbox` to send events to, as MCN and Calltouch would: with MCN_WEBHOOK_SECRET set, each call that ends posts to /v1/mcn/events; with CALLTOUCH_WEBHOOK_SECRET set, each new lead goes to /v1/calltouch/events?secret=…. Unset: no events (the polls alone read).",
+  }),
   SANDBOX_CALLTOUCH_ARRIVAL_JITTER_MS: v(int({ min: 0, max: 10_000 }), {
     group: 'Sandbox',
     default: '0',

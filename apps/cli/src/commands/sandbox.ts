@@ -38,6 +38,36 @@ export function renderSandboxBanner(sandbox: Pick<Sandbox, 'calltouch' | 'mcn' |
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * With SANDBOX_EVENTS_URL, the stand-ins send their events to Touchline's public HTTP role, as
+ * MCN and Calltouch would: each kind whose secret is set. Returns the lines that say so (paths,
+ * never the secrets).
+ */
+export function sendEvents(
+  sandbox: Pick<Sandbox, 'calltouch' | 'mcn'>,
+  config: Pick<
+    SandboxConfig,
+    'SANDBOX_EVENTS_URL' | 'MCN_WEBHOOK_SECRET' | 'CALLTOUCH_WEBHOOK_SECRET'
+  >,
+): string {
+  const base = config.SANDBOX_EVENTS_URL?.replace(/\/+$/, '');
+  if (base === undefined) return '';
+  const lines: string[] = [];
+  if (config.MCN_WEBHOOK_SECRET !== undefined) {
+    sandbox.mcn.setEvents({ url: `${base}/v1/mcn/events`, secret: config.MCN_WEBHOOK_SECRET });
+    lines.push(`MCN call events:       POST ${base}/v1/mcn/events (secret: MCN_WEBHOOK_SECRET)`);
+  } else lines.push('MCN call events:       none (MCN_WEBHOOK_SECRET is not set)');
+  if (config.CALLTOUCH_WEBHOOK_SECRET !== undefined) {
+    const url = new URL(`${base}/v1/calltouch/events`);
+    url.searchParams.set('secret', config.CALLTOUCH_WEBHOOK_SECRET);
+    sandbox.calltouch.setLeadEvents({ url: url.toString() });
+    lines.push(
+      `Calltouch lead events: ${base}/v1/calltouch/events?secret=… (CALLTOUCH_WEBHOOK_SECRET)`,
+    );
+  } else lines.push('Calltouch lead events: none (CALLTOUCH_WEBHOOK_SECRET is not set)');
+  return `\n${lines.join('\n')}\n`;
+}
+
 /** A port the sandbox cannot listen on, named by its variable (a port in use: exit 78). */
 function sandboxListenFailure(err: unknown, config: SandboxConfig): unknown {
   const port = (err as { port?: unknown }).port;
@@ -61,9 +91,14 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
     level: config.LOG_LEVEL,
     name: 'sandbox',
     // The default `sandbox` is no secret, and scrubbing it would blank the role name.
-    secrets: [config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN, config.MCN_API_TOKEN].filter(
-      (value) => value !== SANDBOX_DEFAULT,
-    ),
+    secrets: [
+      ...[config.CALLTOUCH_API_TOKEN, config.CALLTOUCH_ATS_TOKEN, config.MCN_API_TOKEN].filter(
+        (value) => value !== SANDBOX_DEFAULT,
+      ),
+      ...[config.MCN_WEBHOOK_SECRET, config.CALLTOUCH_WEBHOOK_SECRET].filter(
+        (value): value is string => value !== undefined,
+      ),
+    ],
   });
   let sandbox: Sandbox | undefined;
   const component: Component = {
@@ -91,6 +126,7 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
         throw sandboxListenFailure(err, config);
       });
       process.stdout.write(renderSandboxBanner(sandbox));
+      process.stdout.write(sendEvents(sandbox, config));
     },
     async close() {
       await sandbox?.close();
