@@ -39,33 +39,30 @@ export function renderSandboxBanner(sandbox: Pick<Sandbox, 'calltouch' | 'mcn' |
 }
 
 /**
- * With SANDBOX_EVENTS_URL, the stand-ins send their events to Touchline's public HTTP role, as
- * MCN and Calltouch would: each kind whose secret is set. Returns the lines that say so (paths,
- * never the secrets).
+ * Points the stand-ins' events at Touchline's public HTTP role (`base`), as MCN and Calltouch
+ * would send them: each kind whose secret is given. Used by `touchline sandbox`
+ * (SANDBOX_EVENTS_URL) and by the demo. Returns lines that say where they go (never the secrets).
  */
-export function sendEvents(
+export function pointEventsAt(
   sandbox: Pick<Sandbox, 'calltouch' | 'mcn'>,
-  config: Pick<
-    SandboxConfig,
-    'SANDBOX_EVENTS_URL' | 'MCN_WEBHOOK_SECRET' | 'CALLTOUCH_WEBHOOK_SECRET'
-  >,
-): string {
-  const base = config.SANDBOX_EVENTS_URL?.replace(/\/+$/, '');
-  if (base === undefined) return '';
+  base: string,
+  secrets: { readonly mcn?: string | undefined; readonly calltouch?: string | undefined },
+): string[] {
+  const root = base.replace(/\/+$/, '');
   const lines: string[] = [];
-  if (config.MCN_WEBHOOK_SECRET !== undefined) {
-    sandbox.mcn.setEvents({ url: `${base}/v1/mcn/events`, secret: config.MCN_WEBHOOK_SECRET });
-    lines.push(`MCN call events:       POST ${base}/v1/mcn/events (secret: MCN_WEBHOOK_SECRET)`);
+  if (secrets.mcn !== undefined) {
+    sandbox.mcn.setEvents({ url: `${root}/v1/mcn/events`, secret: secrets.mcn });
+    lines.push(`MCN call events:       POST ${root}/v1/mcn/events (secret: MCN_WEBHOOK_SECRET)`);
   } else lines.push('MCN call events:       none (MCN_WEBHOOK_SECRET is not set)');
-  if (config.CALLTOUCH_WEBHOOK_SECRET !== undefined) {
-    const url = new URL(`${base}/v1/calltouch/events`);
-    url.searchParams.set('secret', config.CALLTOUCH_WEBHOOK_SECRET);
+  if (secrets.calltouch !== undefined) {
+    const url = new URL(`${root}/v1/calltouch/events`);
+    url.searchParams.set('secret', secrets.calltouch);
     sandbox.calltouch.setLeadEvents({ url: url.toString() });
     lines.push(
-      `Calltouch lead events: ${base}/v1/calltouch/events?secret=… (CALLTOUCH_WEBHOOK_SECRET)`,
+      `Calltouch lead events: ${root}/v1/calltouch/events?secret=… (CALLTOUCH_WEBHOOK_SECRET)`,
     );
   } else lines.push('Calltouch lead events: none (CALLTOUCH_WEBHOOK_SECRET is not set)');
-  return `\n${lines.join('\n')}\n`;
+  return lines;
 }
 
 /** A port the sandbox cannot listen on, named by its variable (a port in use: exit 78). */
@@ -126,7 +123,13 @@ export async function runSandbox(config: SandboxConfig): Promise<void> {
         throw sandboxListenFailure(err, config);
       });
       process.stdout.write(renderSandboxBanner(sandbox));
-      process.stdout.write(sendEvents(sandbox, config));
+      if (config.SANDBOX_EVENTS_URL !== undefined) {
+        const lines = pointEventsAt(sandbox, config.SANDBOX_EVENTS_URL, {
+          mcn: config.MCN_WEBHOOK_SECRET,
+          calltouch: config.CALLTOUCH_WEBHOOK_SECRET,
+        });
+        process.stdout.write(`\n${lines.join('\n')}\n`);
+      }
     },
     async close() {
       await sandbox?.close();

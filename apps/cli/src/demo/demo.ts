@@ -12,6 +12,7 @@ import { createFlowQueue } from '@touchline/queue';
 import { FLOW_SPECS, allRoles } from '@touchline/roles';
 import { runRoles } from '@touchline/runtime';
 import { createSandbox } from '@touchline/sandbox';
+import { pointEventsAt } from '../commands/sandbox.ts';
 import { NoRedisError, provideRedis } from './demo-redis.ts';
 import { startFakeCrm } from './fake-crm.ts';
 import { renderSummary, type DemoSnapshot } from './summary.ts';
@@ -121,10 +122,7 @@ export async function runDemo(env: Env, options: DemoOptions): Promise<number> {
     logger,
   });
   listenerUrl = `http://127.0.0.1:${all.port('crm-listener') ?? ports.crm}`;
-  sandbox.mcn.setEvents({ url: `${listenerUrl}/v1/mcn/events`, secret: mcnEventsSecret });
-  sandbox.calltouch.setLeadEvents({
-    url: `${listenerUrl}/v1/calltouch/events?secret=${calltouchEventsSecret}`,
-  });
+  pointEventsAt(sandbox, listenerUrl, { mcn: mcnEventsSecret, calltouch: calltouchEventsSecret });
 
   // More worker processes, as a deployment scales them: they share the limiter through Redis.
   const extra: ChildProcess[] = [];
