@@ -274,6 +274,14 @@ const isStartupError = (err: unknown): err is Error & { exitCode: ExitCode } =>
   Object.values(EXIT).includes((err as { exitCode?: unknown }).exitCode as ExitCode);
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that went away (`touchline status | head -3`) is not an error of the command: end
+  // quietly, as Unix tools do, rather than with an unhandled EPIPE and its stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const program = createProgram();
   let command = '';
   program.hook('preAction', (_program, action) => {

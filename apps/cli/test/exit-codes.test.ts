@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { TEST_REDIS_URL, freePort, memoryLogger, useTestRedis } from '@touchline
 import { runRoles } from '@touchline/runtime';
 import { EXIT } from '../src/exit-codes.ts';
 import { exitCodeFor } from '../src/main.ts';
-import { STACK_FRAME, runCli } from './run-cli.ts';
+import { CLI, EMPTY_DIR, STACK_FRAME, runCli } from './run-cli.ts';
 
 /**
  * Issue 16, items 12–15: `touchline --version`, one exit-code scheme for every command
@@ -208,5 +209,23 @@ describe('an internal error exits 70 with its stack trace', () => {
     expect(lines().some((l) => l.msg === 'broken failed to start' && l.err !== undefined)).toBe(
       true,
     );
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('`touchline --help | head -1`: the command ends quietly with 0, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, '--help'], {
+      cwd: EMPTY_DIR,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader closes its end before the command writes a byte, as `head` does once it has
+    // its lines.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });
