@@ -187,7 +187,8 @@ export async function runComponents(
         // component (a timer, a socket a library keeps), it ends anyway, with the same status.
         setTimeout(() => {
           logger.warn(
-            { afterMs: EXIT_AFTER_STOP_MS },
+            // What is still open, by kind (Timeout, TCPSocketWrap, …): where to look.
+            { afterMs: EXIT_AFTER_STOP_MS, open: process.getActiveResourcesInfo() },
             `${name}: handles still open after stop; exiting`,
           );
           process.exit();
