@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@touchline/logger';
 import type { Component } from './component.ts';
 import { createHeartbeat } from './heartbeat.ts';
@@ -63,6 +64,8 @@ const STOP_MARGIN_MS = 5_000;
 const DEFAULT_STOP_MS = 10_000;
 /** A process still alive this long after every component closed exits (its status kept). */
 const EXIT_AFTER_STOP_MS = 2_000;
+/** How long a stop during the start waits for the component starting to finish, ms. */
+const START_GRACE_MS = 2_000;
 
 /**
  * The one way a role runs, alone or with others in one process:
@@ -154,6 +157,9 @@ export async function runComponents(
   const { name, logger, components, handleSignals = true } = options;
   const stopWithinMs = options.stopWithinMs ?? DEFAULT_STOP_MS + STOP_MARGIN_MS;
   const started: Component[] = [];
+  /** The component whose start is under way, and its start settled (ok or not). */
+  let starting: { component: Component; settled: Promise<unknown> } | undefined;
+  const closed = new Set<Component>();
   let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -170,7 +176,17 @@ export async function runComponents(
         process.exit(70);
       }, stopWithinMs);
       timer.unref();
-      for (const component of [...closing].reverse()) {
+      // A stop during the start (a signal while Redis is still connecting): no later component
+      // starts; the one starting gets a moment to finish, then closes with those before it.
+      const current = starting;
+      if (current) {
+        await Promise.race([current.settled, sleep(START_GRACE_MS, undefined, { ref: false })]);
+      }
+      const toClose = [...closing];
+      if (current && !toClose.includes(current.component)) toClose.push(current.component);
+      for (const component of toClose.reverse()) {
+        if (closed.has(component)) continue;
+        closed.add(component);
         try {
           await component.close();
         } catch (err) {
@@ -216,10 +232,15 @@ export async function runComponents(
   }
 
   for (const component of components) {
+    if (stopping) break;
+    const settled = component.start();
+    starting = { component, settled: settled.catch(() => undefined) };
     try {
-      await component.start();
+      await settled;
       started.push(component);
     } catch (err) {
+      // Closed by a stop while it started: that is the stop's business, not a failure.
+      if (stopping) break;
       if (isStartupError(err)) {
         // Something to change in the configuration (a port in use): one line that says what,
         // no stack trace. Anything else is a bug, and its stack trace is what fixes it.
@@ -234,7 +255,14 @@ export async function runComponents(
       // Redis connection, queues) would keep the process alive after the failure.
       await stop('start failed', components);
       throw err;
+    } finally {
+      starting = undefined;
     }
+  }
+  if (stopping) {
+    // Stopped before every component had started: nothing more starts, and what did is closed.
+    await stopping;
+    return { done, stop };
   }
   logger.info(options.fields ?? {}, options.ready ?? `${name} started`);
   return { done, stop };
